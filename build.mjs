@@ -1,0 +1,102 @@
+// Builds dist/: esbuild transpiles src/**/*.ts file by file (never one bundle per subpath, which
+// would duplicate classes and break `instanceof` across subpaths) and tsc emits the .d.ts files.
+// Fails when package.json's exports and the source entry points disagree, and when an
+// isomorphic subpath reaches `node:*` or a package other than its allowed runtime dependencies.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import * as esbuild from "esbuild";
+
+/** Subpaths that must run in every runtime, and the only packages they may import. */
+const ISOMORPHIC = { ".": ["quick-lru", "cbor-x"], "./db": ["quick-lru", "cbor-x"] };
+
+const sourceFiles = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? sourceFiles(path) : path.endsWith(".ts") ? [path] : [];
+  });
+
+/** `src/index.ts` is ".", `src/<name>/index.ts` is "./<name>"; other folders have no index. */
+const subpathOf = (file) => {
+  const parts = relative("src", file).split("/");
+  if (parts.length === 1 && parts[0] === "index.ts") return ".";
+  if (parts.length === 2 && parts[1] === "index.ts") return `./${parts[0]}`;
+  return undefined;
+};
+
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
+function checkExports(files) {
+  const { exports } = JSON.parse(readFileSync("package.json", "utf8"));
+  const entries = new Map(files.flatMap((file) => (subpathOf(file) ? [[subpathOf(file), file]] : [])));
+  for (const [subpath, file] of entries) {
+    const base = `./dist/${relative("src", file).replace(/\.ts$/, "")}`;
+    const target = exports[subpath];
+    if (!target) fail(`source entry ${file} has no "${subpath}" in package.json exports`);
+    const keys = Object.keys(target);
+    if (keys[0] !== "types" || target.types !== `${base}.d.ts` || target.default !== `${base}.js`) {
+      fail(`exports["${subpath}"] must be { "types": "${base}.d.ts", "default": "${base}.js" } (types first)`);
+    }
+  }
+  for (const subpath of Object.keys(exports)) {
+    if (subpath !== "./package.json" && !entries.has(subpath)) {
+      fail(`exports lists "${subpath}" but there is no source entry for it`);
+    }
+  }
+  return entries;
+}
+
+async function checkIsomorphic(entries) {
+  for (const [subpath, allowed] of Object.entries(ISOMORPHIC)) {
+    const file = entries.get(subpath);
+    if (!file) continue;
+    const result = await esbuild.build({
+      entryPoints: [join("dist", relative("src", file).replace(/\.ts$/, ".js"))],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: "neutral",
+      packages: "external",
+      external: ["node:*"],
+      logLevel: "silent",
+    });
+    for (const input of Object.values(result.metafile.inputs)) {
+      for (const { path, external } of input.imports) {
+        const pkg = path.startsWith("@") ? path.split("/").slice(0, 2).join("/") : path.split("/")[0];
+        if (external && !allowed.includes(pkg)) {
+          fail(`"${subpath === "." ? "hydracache" : `hydracache/${subpath.slice(2)}`}" must run everywhere but reaches "${path}"`);
+        }
+      }
+    }
+  }
+}
+
+/** The source imports relative `.ts` paths (so Deno and Bun run it as is); dist imports `.js`. */
+function toJsSpecifiers(code) {
+  return code.replace(/(from\s*|import\s*\(?\s*)(["'])(\.{1,2}\/[^"']+)\.ts\2/g, "$1$2$3.js$2");
+}
+
+rmSync("dist", { recursive: true, force: true });
+const files = sourceFiles("src");
+const entries = checkExports(files);
+for (const file of files) {
+  const { code } = await esbuild.transform(readFileSync(file, "utf8"), {
+    loader: "ts",
+    format: "esm",
+    target: "es2022",
+    platform: "neutral",
+    sourcefile: file,
+  });
+  const out = join("dist", relative("src", file).replace(/\.ts$/, ".js"));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, toJsSpecifiers(code));
+}
+execFileSync("npx", ["tsc", "-p", "tsconfig.json", "--emitDeclarationOnly"], { stdio: "inherit" });
+for (const file of sourceFiles("dist").filter((path) => path.endsWith(".d.ts"))) {
+  writeFileSync(file, toJsSpecifiers(readFileSync(file, "utf8")));
+}
+await checkIsomorphic(entries);
+console.log(`build: ${files.length} modules → dist/ (${[...entries.keys()].join(", ")})`);

@@ -1,0 +1,51 @@
+/** Every error code a {@link CacheError} can carry. */
+export type CacheErrorCode =
+  | "LOADER_FAILED"
+  | "ENCODE_FAILED"
+  | "DECODE_FAILED"
+  | "INVALID_KEY"
+  | "INVALID_VALUE"
+  | "INVALID_OPTIONS"
+  | "ENTRY_TOO_LARGE"
+  | "MISSING_KEY"
+  | "ROW_NOT_FOUND";
+
+// A registry symbol, so a CacheError from another installed copy of hydracache is recognised too.
+const BRAND = Symbol.for("hydracache.CacheError");
+
+/**
+ * The one error type hydracache rejects with. `code` is stable and meant for programs;
+ * `cause` carries the underlying error (a loader's, a codec's).
+ *
+ * @example
+ * try {
+ *   await cache.getOrLoad("user:1", () => db.loadUser(1));
+ * } catch (error) {
+ *   if (CacheError.is(error) && error.code === "LOADER_FAILED") console.error(error.cause);
+ * }
+ */
+export class CacheError extends Error {
+  /** What went wrong, as a stable code. */
+  readonly code: CacheErrorCode;
+
+  constructor(code: CacheErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CacheError";
+    this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** Brand check that also recognises errors from a second installed copy of hydracache. */
+  static is(value: unknown): value is CacheError {
+    return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+}
+
+/** Renders a user-supplied value for an error message without throwing on exotic input. */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "symbol" || typeof value === "function") return String(value);
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : "an object";
+}
