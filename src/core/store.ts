@@ -8,9 +8,17 @@ import type { Entry } from "./entry.ts";
  */
 export class EntryStore {
   readonly #lru: QuickLRU<string, Entry>;
+  // quick-lru's own `size` is capped at maxSize and walks the old generation: count ourselves.
+  #size = 0;
 
   constructor(capacity: number, onEvict: (key: string, entry: Entry) => void) {
-    this.#lru = new QuickLRU({ maxSize: Math.ceil(capacity / 2), onEviction: onEvict });
+    this.#lru = new QuickLRU({
+      maxSize: Math.ceil(capacity / 2),
+      onEviction: (key, entry) => {
+        this.#size--;
+        onEvict(key, entry);
+      },
+    });
   }
 
   /** The entry, marked as recently used. */
@@ -28,27 +36,23 @@ export class EntryStore {
     // quick-lru keeps a key's old value in its old generation when the key is set again, and
     // later reports it as evicted although the key is still stored. Deleting first means every
     // eviction it reports is a real one.
-    this.#lru.delete(key);
+    if (!this.#lru.delete(key)) this.#size++;
     this.#lru.set(key, entry);
   }
 
   /** Removes a key; never reported as an eviction. */
   delete(key: string): void {
-    this.#lru.delete(key);
+    if (this.#lru.delete(key)) this.#size--;
   }
 
   /** Removes everything. */
   clear(): void {
     this.#lru.clear();
+    this.#size = 0;
   }
 
   /** How many entries are held, expired ones included. */
   get size(): number {
-    return this.#lru.size;
-  }
-
-  /** The held keys, least recently used first. */
-  keys(): IterableIterator<string> {
-    return this.#lru.keys();
+    return this.#size;
   }
 }
