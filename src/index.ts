@@ -15,7 +15,12 @@ export { HydraCacheBuilder } from "./core/builder.ts";
 export { HydraCache, type Loader } from "./core/cache.ts";
 export { CacheError, type CacheErrorCode } from "./core/errors.ts";
 export { CacheKeyBuilder, escapeSegment } from "./core/key.ts";
-export { CacheOptions, type EntryOptions, type EntryOptionsInput, type Milliseconds } from "./core/options.ts";
+export {
+  CacheOptions,
+  type EntryOptions,
+  type EntryOptionsInput,
+  type Milliseconds,
+} from "./core/options.ts";
 export type { CacheStats } from "./core/stats.ts";
 export { TagSet } from "./core/tags.ts";
 export { TypedCache } from "./core/typed.ts";

@@ -41,7 +41,10 @@ export class HydraCacheBuilder {
    */
   maxCapacity(entries: number): HydraCacheBuilder {
     if (!Number.isSafeInteger(entries) || entries < 1) {
-      throw new CacheError("INVALID_OPTIONS", `maxCapacity must be a positive integer, got ${describe(entries)}`);
+      throw new CacheError(
+        "INVALID_OPTIONS",
+        `maxCapacity must be a positive integer, got ${describe(entries)}`,
+      );
     }
     return this.#with({ maxCapacity: entries });
   }
@@ -52,7 +55,10 @@ export class HydraCacheBuilder {
    */
   maxEntryBytes(bytes: number): HydraCacheBuilder {
     if (!(Number.isSafeInteger(bytes) || bytes === Number.POSITIVE_INFINITY) || !(bytes > 0)) {
-      throw new CacheError("INVALID_OPTIONS", `maxEntryBytes must be a positive integer, got ${describe(bytes)}`);
+      throw new CacheError(
+        "INVALID_OPTIONS",
+        `maxEntryBytes must be a positive integer, got ${describe(bytes)}`,
+      );
     }
     return this.#with({ maxEntryBytes: bytes });
   }

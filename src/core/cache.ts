@@ -1,12 +1,17 @@
 import type { CacheCodec } from "../codec/codec.ts";
-import { CacheError, describe } from "./errors.ts";
+import { HydraCacheBuilder } from "./builder.ts";
 import type { Entry } from "./entry.ts";
+import { CacheError, describe } from "./errors.ts";
 import { InFlightLoads, type Load } from "./inflight.ts";
-import { type EntryOptionsInput, type Milliseconds, type ResolvedOptions, resolveOptions } from "./options.ts";
+import {
+  type EntryOptionsInput,
+  type Milliseconds,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.ts";
 import { type CacheStats, StatsCounter } from "./stats.ts";
 import { EntryStore } from "./store.ts";
 import { TagIndex } from "./tag-index.ts";
-import { HydraCacheBuilder } from "./builder.ts";
 import { TypedCache } from "./typed.ts";
 
 /** A loader: computes the value for a missing key. May return a value or a promise. */
@@ -100,7 +105,10 @@ export class HydraCache {
   async put<T>(key: string, value: T, options?: EntryOptionsInput): Promise<void> {
     checkKey(key);
     if (value === undefined) {
-      throw new CacheError("INVALID_VALUE", `cannot put undefined under key ${describe(key)}: delete the key instead`);
+      throw new CacheError(
+        "INVALID_VALUE",
+        `cannot put undefined under key ${describe(key)}: delete the key instead`,
+      );
     }
     const resolved = resolveOptions(options);
     const stored = this.#encode(key, value);
@@ -129,11 +137,14 @@ export class HydraCache {
     maybeLoader?: Loader<T>,
   ): Promise<T> {
     checkKey(key);
-    const loader = (maybeLoader === undefined && typeof optionsOrLoader === "function"
-      ? optionsOrLoader
-      : maybeLoader) as Loader<T>;
+    const loader = (
+      maybeLoader === undefined && typeof optionsOrLoader === "function" ? optionsOrLoader : maybeLoader
+    ) as Loader<T>;
     if (typeof loader !== "function") {
-      throw new CacheError("INVALID_OPTIONS", `loader for key ${describe(key)} must be a function, got ${describe(loader)}`);
+      throw new CacheError(
+        "INVALID_OPTIONS",
+        `loader for key ${describe(key)} must be a function, got ${describe(loader)}`,
+      );
     }
     const entry = this.#store.get(key);
     if (entry !== undefined) {
@@ -151,7 +162,8 @@ export class HydraCache {
     this.#stats.misses++;
     let load = this.#inFlight.get(key);
     if (load === undefined) {
-      const options = optionsOrLoader === loader ? undefined : (optionsOrLoader as EntryOptionsInput | undefined);
+      const options =
+        optionsOrLoader === loader ? undefined : (optionsOrLoader as EntryOptionsInput | undefined);
       load = this.#startLoad(key, resolveOptions(options), loader);
     } else {
       this.#stats.singleFlightJoins++;
@@ -162,7 +174,11 @@ export class HydraCache {
   /** Alias of {@link HydraCache.getOrLoad}, for loaders that cannot fail. */
   getOrInsertWith<T>(key: string, loader: Loader<T>): Promise<T>;
   getOrInsertWith<T>(key: string, options: EntryOptionsInput | undefined, loader: Loader<T>): Promise<T>;
-  getOrInsertWith<T>(key: string, optionsOrLoader: EntryOptionsInput | Loader<T> | undefined, loader?: Loader<T>): Promise<T> {
+  getOrInsertWith<T>(
+    key: string,
+    optionsOrLoader: EntryOptionsInput | Loader<T> | undefined,
+    loader?: Loader<T>,
+  ): Promise<T> {
     return this.getOrLoad(key, optionsOrLoader as EntryOptionsInput, loader as Loader<T>);
   }
 
@@ -303,9 +319,13 @@ export class HydraCache {
     try {
       return this.#codec.encode(value);
     } catch (error) {
-      throw new CacheError("ENCODE_FAILED", `cannot encode the value for key ${describe(key)}: ${messageOf(error)}`, {
-        cause: error,
-      });
+      throw new CacheError(
+        "ENCODE_FAILED",
+        `cannot encode the value for key ${describe(key)}: ${messageOf(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -344,9 +364,13 @@ function checkKey(key: unknown): asserts key is string {
 }
 
 function decodeFailed(key: string, error: unknown): CacheError {
-  return new CacheError("DECODE_FAILED", `cannot decode the value for key ${describe(key)}: ${messageOf(error)}`, {
-    cause: error,
-  });
+  return new CacheError(
+    "DECODE_FAILED",
+    `cannot decode the value for key ${describe(key)}: ${messageOf(error)}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 function messageOf(error: unknown): string {

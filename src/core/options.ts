@@ -1,5 +1,5 @@
 import { CacheError, describe } from "./errors.ts";
-import { TagSet } from "./tags.ts";
+import type { TagSet } from "./tags.ts";
 
 /** A duration in milliseconds. `Infinity` means "never expires". */
 export type Milliseconds = number;
@@ -67,10 +67,14 @@ export function resolveOptions(options: EntryOptionsInput | undefined): Resolved
   if (options === undefined) return NO_OPTIONS;
   if (options instanceof CacheOptions) return { ttlMs: options.ttlMs, tags: options.tagList };
   if (typeof options !== "object" || options === null) {
-    throw new CacheError("INVALID_OPTIONS", `options must be a CacheOptions or an object, got ${describe(options)}`);
+    throw new CacheError(
+      "INVALID_OPTIONS",
+      `options must be a CacheOptions or an object, got ${describe(options)}`,
+    );
   }
   const ttlMs = options.ttl === undefined ? undefined : checkTtl(options.ttl, "ttl");
-  const tags = options.tags === undefined ? NO_OPTIONS.tags : checkTags([...checkIterable(options.tags, "tags")]);
+  const tags =
+    options.tags === undefined ? NO_OPTIONS.tags : checkTags([...checkIterable(options.tags, "tags")]);
   return { ttlMs, tags };
 }
 
@@ -87,7 +91,10 @@ export function checkTtl(ms: unknown, option: string): Milliseconds {
 
 function checkIterable<T>(value: Iterable<T>, option: string): Iterable<T> {
   if (typeof value === "string" || typeof (value as Iterable<T> | null)?.[Symbol.iterator] !== "function") {
-    throw new CacheError("INVALID_OPTIONS", `${option} must be an iterable of strings, got ${describe(value)}`);
+    throw new CacheError(
+      "INVALID_OPTIONS",
+      `${option} must be an iterable of strings, got ${describe(value)}`,
+    );
   }
   return value;
 }

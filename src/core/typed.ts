@@ -48,14 +48,26 @@ export class TypedCache<T> {
   /** See {@link HydraCache.getOrLoad}. */
   getOrLoad(key: string, loader: Loader<T>): Promise<T>;
   getOrLoad(key: string, options: EntryOptionsInput | undefined, loader: Loader<T>): Promise<T>;
-  getOrLoad(key: string, optionsOrLoader: EntryOptionsInput | Loader<T> | undefined, loader?: Loader<T>): Promise<T> {
-    return this.#cache.getOrLoad<T>(this.#physical(key), optionsOrLoader as EntryOptionsInput, loader as Loader<T>);
+  getOrLoad(
+    key: string,
+    optionsOrLoader: EntryOptionsInput | Loader<T> | undefined,
+    loader?: Loader<T>,
+  ): Promise<T> {
+    return this.#cache.getOrLoad<T>(
+      this.#physical(key),
+      optionsOrLoader as EntryOptionsInput,
+      loader as Loader<T>,
+    );
   }
 
   /** Alias of {@link TypedCache.getOrLoad}. */
   getOrInsertWith(key: string, loader: Loader<T>): Promise<T>;
   getOrInsertWith(key: string, options: EntryOptionsInput | undefined, loader: Loader<T>): Promise<T>;
-  getOrInsertWith(key: string, optionsOrLoader: EntryOptionsInput | Loader<T> | undefined, loader?: Loader<T>): Promise<T> {
+  getOrInsertWith(
+    key: string,
+    optionsOrLoader: EntryOptionsInput | Loader<T> | undefined,
+    loader?: Loader<T>,
+  ): Promise<T> {
     return this.getOrLoad(key, optionsOrLoader as EntryOptionsInput, loader as Loader<T>);
   }
 

@@ -9,7 +9,10 @@ test("maxCapacity: a hard bound on held entries, for every capacity", async () =
     const cache = HydraCache.local().maxCapacity(capacity).build();
     for (let i = 0; i < capacity * 5; i++) {
       await cache.put(`k${i}`, i);
-      assert.ok(inspectEngine(cache).entries <= capacity, `capacity ${capacity}: ${inspectEngine(cache).entries}`);
+      assert.ok(
+        inspectEngine(cache).entries <= capacity,
+        `capacity ${capacity}: ${inspectEngine(cache).entries}`,
+      );
     }
     let present = 0;
     for (let i = 0; i < capacity * 5; i++) if (await cache.containsKey(`k${i}`)) present++;
@@ -68,7 +71,13 @@ test("evictions: the tag index stays exact under overwrites and evictions", asyn
   }
   const held = inspectEngine(cache).entries;
   assert.is(await cache.invalidateTag("all"), held);
-  assert.equal(inspectEngine(cache), { entries: 0, inFlight: 0, inFlightTags: 0, danglingTagKeys: 0, tags: 0 });
+  assert.equal(inspectEngine(cache), {
+    entries: 0,
+    inFlight: 0,
+    inFlightTags: 0,
+    danglingTagKeys: 0,
+    tags: 0,
+  });
 });
 
 test("evictions: an evicted key's tags leave the index", async () => {
@@ -91,7 +100,8 @@ test("maxCapacity: must be a positive integer", () => {
   for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "10"]) {
     assert.throws(
       () => HydraCache.local().maxCapacity(bad as number),
-      (error: Error & { code?: string }) => error.code === "INVALID_OPTIONS" && /maxCapacity/.test(error.message),
+      (error: Error & { code?: string }) =>
+        error.code === "INVALID_OPTIONS" && /maxCapacity/.test(error.message),
     );
   }
 });

@@ -36,15 +36,19 @@ export function fakeClock(start = 1_000_000): { now: () => number; advance(ms: n
 }
 
 /** Asserts that `promise` rejects with a CacheError of `code` whose message matches `message`. */
-export async function rejectsWith(promise: Promise<unknown>, code: CacheErrorCode, message?: RegExp): Promise<CacheError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(CacheError.is(error), `expected a CacheError, got ${String(error)}`);
-    const cacheError = error as CacheError;
-    assert.is(cacheError.code, code, cacheError.message);
-    if (message) assert.match(cacheError.message, message);
-    return cacheError;
-  }
-  throw new assert.Assertion({ message: `expected a rejection with ${code}`, operator: "rejects" });
+export async function rejectsWith(
+  promise: Promise<unknown>,
+  code: CacheErrorCode,
+  message?: RegExp,
+): Promise<CacheError> {
+  const outcome = await promise.then(
+    (value) => ({ rejected: false, value }),
+    (error: unknown) => ({ rejected: true, value: error }),
+  );
+  assert.ok(outcome.rejected, `expected a rejection with ${code}, got ${String(outcome.value)}`);
+  assert.ok(CacheError.is(outcome.value), `expected a CacheError, got ${String(outcome.value)}`);
+  const error = outcome.value as CacheError;
+  assert.is(error.code, code, error.message);
+  if (message) assert.match(error.message, message);
+  return error;
 }

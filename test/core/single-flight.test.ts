@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { HydraCache } from "../../src/index.ts";
 import { inspectEngine } from "../../src/core/cache.ts";
+import { HydraCache } from "../../src/index.ts";
 import { gate, rejectsWith } from "./helpers.ts";
 
 test("getOrLoad: concurrent misses share one loader call", async () => {
@@ -94,7 +94,10 @@ test("getOrLoad: hits never start or join a load", async () => {
 
 test("getOrLoad: a loader resolving undefined returns undefined to every caller and stores nothing", async () => {
   const cache = HydraCache.local().build();
-  const results = await Promise.all([cache.getOrLoad("k", async () => undefined), cache.getOrLoad("k", () => 5)]);
+  const results = await Promise.all([
+    cache.getOrLoad("k", async () => undefined),
+    cache.getOrLoad("k", () => 5),
+  ]);
   assert.equal(results, [undefined, undefined]);
   assert.is(await cache.containsKey("k"), false);
   assert.is(await cache.getOrLoad("k", () => 5), 5);

@@ -13,7 +13,13 @@ test("invalidateTag during a load: callers get the result, it is not stored, and
   assert.is(await pending, "old");
   assert.is(await cache.containsKey("user:1"), false);
   assert.is(cache.stats().staleLoadDiscards, 1);
-  assert.equal(inspectEngine(cache), { entries: 0, inFlight: 0, inFlightTags: 0, danglingTagKeys: 0, tags: 0 });
+  assert.equal(inspectEngine(cache), {
+    entries: 0,
+    inFlight: 0,
+    inFlightTags: 0,
+    danglingTagKeys: 0,
+    tags: 0,
+  });
 });
 
 test("invalidateTag of a tag the load does not carry leaves the load alone", async () => {
@@ -130,7 +136,13 @@ test("a stale load that fails still rejects its callers and leaves nothing behin
     () => assert.unreachable("should reject"),
     (error: Error) => assert.match(error.message, /late failure/),
   );
-  assert.equal(inspectEngine(cache), { entries: 0, inFlight: 0, inFlightTags: 0, danglingTagKeys: 0, tags: 0 });
+  assert.equal(inspectEngine(cache), {
+    entries: 0,
+    inFlight: 0,
+    inFlightTags: 0,
+    danglingTagKeys: 0,
+    tags: 0,
+  });
 });
 
 test("a loader that invalidates its own tag while running produces a stale result", async () => {
@@ -146,7 +158,9 @@ test("a loader that invalidates its own tag while running produces a stale resul
 test("one invalidation marks every load carrying the tag", async () => {
   const cache = HydraCache.local().build();
   const release = gate<number>();
-  const loads = ["a", "b", "c"].map((key) => cache.getOrLoad(key, { tags: ["shared", key] }, () => release.promise));
+  const loads = ["a", "b", "c"].map((key) =>
+    cache.getOrLoad(key, { tags: ["shared", key] }, () => release.promise),
+  );
   assert.is(inspectEngine(cache).inFlightTags, 4);
   await cache.invalidateTag("shared");
   assert.is(inspectEngine(cache).inFlightTags, 0);

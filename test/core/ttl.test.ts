@@ -92,7 +92,11 @@ test("ttl: 0, negative, NaN and non-numbers reject with INVALID_OPTIONS naming t
   const cache = HydraCache.local().build();
   for (const ttl of [0, -1, Number.NaN, "100", null, Number.NEGATIVE_INFINITY]) {
     await rejectsWith(cache.put("k", 1, { ttl } as never), "INVALID_OPTIONS", /ttl/);
-    await rejectsWith(cache.getOrLoad("k", { ttl } as never, () => 1), "INVALID_OPTIONS", /ttl/);
+    await rejectsWith(
+      cache.getOrLoad("k", { ttl } as never, () => 1),
+      "INVALID_OPTIONS",
+      /ttl/,
+    );
   }
   assert.is(await cache.containsKey("k"), false);
   assert.is(inspectEngine(cache).inFlight, 0);
