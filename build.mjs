@@ -38,7 +38,9 @@ function checkExports(files) {
     if (!target) fail(`source entry ${file} has no "${subpath}" in package.json exports`);
     const keys = Object.keys(target);
     if (keys[0] !== "types" || target.types !== `${base}.d.ts` || target.default !== `${base}.js`) {
-      fail(`exports["${subpath}"] must be { "types": "${base}.d.ts", "default": "${base}.js" } (types first)`);
+      fail(
+        `exports["${subpath}"] must be { "types": "${base}.d.ts", "default": "${base}.js" } (types first)`,
+      );
     }
   }
   for (const subpath of Object.keys(exports)) {
@@ -67,7 +69,9 @@ async function checkIsomorphic(entries) {
       for (const { path, external } of input.imports) {
         const pkg = path.startsWith("@") ? path.split("/").slice(0, 2).join("/") : path.split("/")[0];
         if (external && !allowed.includes(pkg)) {
-          fail(`"${subpath === "." ? "hydracache" : `hydracache/${subpath.slice(2)}`}" must run everywhere but reaches "${path}"`);
+          fail(
+            `"${subpath === "." ? "hydracache" : `hydracache/${subpath.slice(2)}`}" must run everywhere but reaches "${path}"`,
+          );
         }
       }
     }
