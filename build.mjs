@@ -1,14 +1,19 @@
 // Builds dist/: esbuild transpiles src/**/*.ts file by file (never one bundle per subpath, which
 // would duplicate classes and break `instanceof` across subpaths) and tsc emits the .d.ts files.
 // Fails when package.json's exports and the source entry points disagree, and when an
-// isomorphic subpath reaches `node:*` or a package other than its allowed runtime dependencies.
+// isomorphic subpath reaches `node:*` or a package other than its allowed runtime dependencies,
+// and when `hydracache` bundled with its dependencies, minified and gzipped, exceeds its budget.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 
 /** Subpaths that must run in every runtime, and the only packages they may import. */
 const ISOMORPHIC = { ".": ["quick-lru", "cbor-x"], "./db": ["quick-lru", "cbor-x"] };
+
+/** `hydracache` with quick-lru and cbor-x's pure-JS entry, minified and gzipped (bytes). */
+const SIZE_BUDGET = 16 * 1024;
 
 const sourceFiles = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -51,7 +56,28 @@ function checkExports(files) {
   return entries;
 }
 
+const packageOf = (path) =>
+  (path.startsWith("@") ? path.split("/").slice(0, 2) : path.split("/").slice(0, 1)).join("/");
+
+/** Every target of a package.json `imports` entry ("#cbor"), whichever condition a runtime matches. */
+const importTargets = (target) =>
+  typeof target === "string" ? [target] : Object.values(target ?? {}).flatMap(importTargets);
+
 async function checkIsomorphic(entries) {
+  // esbuild resolves "#name" with its own conditions only: check the other runtimes' targets here.
+  const { imports = {} } = JSON.parse(readFileSync("package.json", "utf8"));
+  for (const [name, target] of Object.entries(imports)) {
+    for (const path of importTargets(target)) {
+      if (
+        !path.startsWith("./") &&
+        !Object.values(ISOMORPHIC).every((allowed) => allowed.includes(packageOf(path)))
+      ) {
+        fail(
+          `package.json imports["${name}"] reaches "${path}", which the isomorphic subpaths may not import`,
+        );
+      }
+    }
+  }
   for (const [subpath, allowed] of Object.entries(ISOMORPHIC)) {
     const file = entries.get(subpath);
     if (!file) continue;
@@ -67,8 +93,7 @@ async function checkIsomorphic(entries) {
     });
     for (const input of Object.values(result.metafile.inputs)) {
       for (const { path, external } of input.imports) {
-        const pkg = path.startsWith("@") ? path.split("/").slice(0, 2).join("/") : path.split("/")[0];
-        if (external && !allowed.includes(pkg)) {
+        if (external && !allowed.includes(packageOf(path))) {
           fail(
             `"${subpath === "." ? "hydracache" : `hydracache/${subpath.slice(2)}`}" must run everywhere but reaches "${path}"`,
           );
@@ -76,6 +101,26 @@ async function checkIsomorphic(entries) {
       }
     }
   }
+}
+
+/** Bundles `hydracache` as a browser or edge user would (platform neutral: pure-JS cbor-x). */
+async function checkSize() {
+  const result = await esbuild.build({
+    entryPoints: ["dist/index.js"],
+    bundle: true,
+    minify: true,
+    write: false,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    logLevel: "silent",
+  });
+  const minified = result.outputFiles[0].contents;
+  const gzipped = gzipSync(minified, { level: 9 }).length;
+  const figure = `${(gzipped / 1024).toFixed(1)} KB gzipped (${(minified.length / 1024).toFixed(1)} KB minified)`;
+  if (gzipped > SIZE_BUDGET)
+    fail(`"hydracache" bundled is ${figure}, over the ${SIZE_BUDGET / 1024} KB budget`);
+  return figure;
 }
 
 /** The source imports relative `.ts` paths (so Deno and Bun run it as is); dist imports `.js`. */
@@ -103,4 +148,7 @@ for (const file of sourceFiles("dist").filter((path) => path.endsWith(".d.ts")))
   writeFileSync(file, toJsSpecifiers(readFileSync(file, "utf8")));
 }
 await checkIsomorphic(entries);
-console.log(`build: ${files.length} modules → dist/ (${[...entries.keys()].join(", ")})`);
+const size = await checkSize();
+console.log(
+  `build: ${files.length} modules → dist/ (${[...entries.keys()].join(", ")}); hydracache bundled: ${size}`,
+);

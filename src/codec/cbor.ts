@@ -1,4 +1,7 @@
-import { Encoder } from "cbor-x";
+// "#cbor" (package.json `imports`) picks cbor-x's entry per runtime: its Node entry, with the
+// native decoder, only under Node; its pure-JS entry under Bun (which crashes on a source-built
+// cbor-extract), Deno (whose Node entry needs --allow-env) and everywhere else.
+import { Encoder } from "#cbor";
 import type { CacheCodec } from "./codec.ts";
 
 // `useRecords: false`: record structures make cbor-x generate code with `new Function`,
