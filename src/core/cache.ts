@@ -159,13 +159,15 @@ export class HydraCache {
       }
       this.#remove(key, entry);
     }
-    this.#stats.misses++;
     let load = this.#inFlight.get(key);
     if (load === undefined) {
       const options =
         optionsOrLoader === loader ? undefined : (optionsOrLoader as EntryOptionsInput | undefined);
-      load = this.#startLoad(key, resolveOptions(options), loader);
+      const resolved = resolveOptions(options);
+      this.#stats.misses++;
+      load = this.#startLoad(key, resolved, loader);
     } else {
+      this.#stats.misses++;
       this.#stats.singleFlightJoins++;
     }
     return this.#decodeLoaded(key, await load.result) as T;

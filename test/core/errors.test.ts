@@ -86,6 +86,7 @@ test("options: wrong shapes reject with INVALID_OPTIONS and leave no trace", asy
     tags: 0,
   });
   assert.is(cache.stats().loads, 0);
+  assert.is(cache.stats().misses, 0);
 });
 
 test("invalidateTag: a tag must be a string (INVALID_OPTIONS)", async () => {
