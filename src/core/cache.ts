@@ -163,13 +163,11 @@ export class HydraCache {
     if (load === undefined) {
       const options =
         optionsOrLoader === loader ? undefined : (optionsOrLoader as EntryOptionsInput | undefined);
-      const resolved = resolveOptions(options);
-      this.#stats.misses++;
-      load = this.#startLoad(key, resolved, loader);
+      load = this.#startLoad(key, resolveOptions(options), loader);
     } else {
-      this.#stats.misses++;
       this.#stats.singleFlightJoins++;
     }
+    this.#stats.misses++;
     return this.#decodeLoaded(key, await load.result) as T;
   }
 
@@ -228,11 +226,12 @@ export class HydraCache {
       throw new CacheError("INVALID_OPTIONS", `tag must be a string, got ${describe(tag)}`);
     }
     this.#inFlight.invalidateTag(tag);
+    const now = this.#config.clock();
     let removed = 0;
     for (const key of this.#tagIndex.keysOf(tag)) {
       const entry = this.#store.peek(key) as Entry;
       this.#remove(key, entry);
-      if (this.#isLive(entry)) removed++;
+      if (entry.expiresAt > now) removed++;
     }
     this.#stats.invalidations += removed;
     return removed;
