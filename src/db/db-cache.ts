@@ -1,0 +1,126 @@
+import type { HydraCache } from "../core/cache.ts";
+import { CacheError, describe } from "../core/errors.ts";
+import {
+  collectionKey,
+  type EntityDescriptor,
+  type EntityId,
+  entityKey,
+  isEntityDescriptor,
+} from "./entity.ts";
+import { checkLabel, DbQuery, type QueryContext } from "./query.ts";
+import type { RowSource, RowSourceDefaults } from "./rows.ts";
+
+/**
+ * Database query-result caching over one shared {@link HydraCache}: describes each result as a
+ * {@link DbQuery} (key, tags, TTL) whose `fetchWith`/row helpers go through the engine's
+ * `getOrLoad`. Keys live under `namespace:`; tags are global, so `cache.invalidateTag("user:42")`
+ * reaches db results too. No second store, stats or in-flight map.
+ *
+ * @example
+ * const cache = HydraCache.local().build();
+ * const queries = new DbCache(cache, "db");
+ * const user = await queries.entity<User>("user", 42).collectionTag("users").fetchWith(() => repo.load(42));
+ * await queries.invalidateEntity("user", 42); // = cache.invalidateTag("user:42")
+ */
+export class DbCache {
+  /** The one shared engine. */
+  readonly cache: HydraCache;
+  /** The namespace of physical keys, as given (`""`: keys are used bare). */
+  readonly namespace: string;
+  readonly #context: QueryContext;
+
+  /** Wraps `cache`; `namespace` prefixes every physical key (`""` for none). */
+  constructor(cache: HydraCache, namespace: string) {
+    if (typeof (cache as { getOrLoad?: unknown } | null)?.getOrLoad !== "function") {
+      throw new CacheError("INVALID_OPTIONS", `DbCache needs a HydraCache, got ${describe(cache)}`);
+    }
+    if (typeof namespace !== "string") {
+      throw new CacheError(
+        "INVALID_OPTIONS",
+        `DbCache namespace must be a string ("" for none), got ${describe(namespace)}`,
+      );
+    }
+    this.cache = cache;
+    this.namespace = namespace;
+    this.#context = Object.freeze({
+      cache,
+      namespace,
+      resolveRowSource: (source: RowSource<unknown>, query: DbQuery<unknown>) =>
+        this.resolveRowSource(source, query),
+    });
+  }
+
+  /** A query with no key, tag or name yet: set a key before fetching. */
+  cached<T>(): DbQuery<T> {
+    return new DbQuery<T>(this.#context);
+  }
+
+  /** A query with a diagnostic name (used in error messages), and no key yet. */
+  named<T>(label: string): DbQuery<T> {
+    return new DbQuery<T>(this.#context, checkLabel(label));
+  }
+
+  /** A query for one entity: key and tag `<kind>:<id>` (escaped segments, e.g. `user:42`). */
+  entity<T>(kind: string, id: EntityId): DbQuery<T> {
+    return this.cached<T>().forEntity(kind, id);
+  }
+
+  /** A query for a collection: key and tag `<name>` (escaped as one segment, e.g. `users`). */
+  collection<T>(name: string): DbQuery<T> {
+    const key = collectionKey(name);
+    return this.cached<T>().key(key).tag(key);
+  }
+
+  /**
+   * A query for one entity of a described kind: key and entity tag `user:42`, plus the collection
+   * tag when the entity has one; the row type comes from the descriptor.
+   *
+   * @example
+   * const User = defineEntity<UserRow, number>({ entity: "user", collection: "users" });
+   * const user = await queries.forEntity(User, 42).fetchOne(() => repo.rowsById(42)); // tags user:42, users
+   */
+  forEntity<Row, Id extends EntityId>(entity: EntityDescriptor<Row, Id>, id: Id): DbQuery<Row>;
+  forEntity<T = unknown>(kind: string, id: EntityId): DbQuery<T>;
+  forEntity(kindOrEntity: string | EntityDescriptor<unknown, EntityId>, id: EntityId): DbQuery<unknown> {
+    return this.cached().forEntity(kindOrEntity as string, id);
+  }
+
+  /** Removes every result tagged with the entity tag (`user:42`); resolves to how many were removed. */
+  invalidateEntity<Id extends EntityId>(entity: EntityDescriptor<unknown, Id>, id: Id): Promise<number>;
+  invalidateEntity(kind: string, id: EntityId): Promise<number>;
+  async invalidateEntity(
+    kindOrEntity: string | EntityDescriptor<unknown, EntityId>,
+    id: EntityId,
+  ): Promise<number> {
+    const kind = isEntityDescriptor(kindOrEntity) ? kindOrEntity.entity : kindOrEntity;
+    return this.cache.invalidateTag(entityKey(kind, id));
+  }
+
+  /** Removes every result tagged with the collection tag (`users`), by name or through a descriptor with a collection. */
+  async invalidateCollection(collection: string | EntityDescriptor<unknown, never>): Promise<number> {
+    if (isEntityDescriptor(collection) && collection.collection === undefined) {
+      throw new CacheError(
+        "INVALID_KEY",
+        `entity ${describe(collection.entity)} has no collection to invalidate`,
+      );
+    }
+    return this.cache.invalidateTag(
+      collectionKey(isEntityDescriptor(collection) ? collection.collection : collection),
+    );
+  }
+
+  /**
+   * Hook for adapters, consulted by the row helpers (`fetchOne`/`fetchOptional`/`fetchAll`) of every
+   * query this cache makes, before the cache lookup: returns a default logical key (used only when
+   * the query has no explicit key) and extra tags for `source`. It must not run the source. The base
+   * class knows nothing about sources and returns `undefined`; `DrizzleDbCache` overrides it to
+   * derive the key from a Drizzle query's SQL and parameters and to add its table tags. What it
+   * throws rejects the helper's promise, before anything is loaded.
+   */
+  protected resolveRowSource(
+    _source: RowSource<unknown>,
+    _query: DbQuery<unknown>,
+  ): RowSourceDefaults | undefined {
+    return undefined;
+  }
+}

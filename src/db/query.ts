@@ -1,0 +1,285 @@
+import type { HydraCache, Loader } from "../core/cache.ts";
+import { CacheError, describe } from "../core/errors.ts";
+import { type CacheKeyBuilder, escapeSegment } from "../core/key.ts";
+import { CacheOptions, type Milliseconds } from "../core/options.ts";
+import type { TagSet } from "../core/tags.ts";
+import {
+  collectionKey,
+  type EntityDescriptor,
+  type EntityId,
+  entityKey,
+  isEntityDescriptor,
+} from "./entity.ts";
+import {
+  checkRowSource,
+  type RowHelper,
+  type RowOf,
+  type RowSource,
+  type RowSourceDefaults,
+  readRows,
+} from "./rows.ts";
+
+/** What every {@link DbQuery} shares with the `DbCache` that made it. */
+export interface QueryContext {
+  /** The one shared engine. */
+  readonly cache: HydraCache;
+  /** The namespace of physical keys (`""`: none). */
+  readonly namespace: string;
+  /** The adapter hook behind `DbCache.resolveRowSource`: a default key and extra tags for a row source. */
+  readonly resolveRowSource: (
+    source: RowSource<unknown>,
+    query: DbQuery<unknown>,
+  ) => RowSourceDefaults | undefined;
+}
+
+/**
+ * An immutable description of one cached query result: its key, tags, TTL and a diagnostic name.
+ * Every builder call returns a new query, so a shared base is never changed. Made by `DbCache`.
+ *
+ * @example
+ * const user = await queries
+ *   .entity<User>("user", 42)      // key db:user:42, tag user:42
+ *   .collectionTag("users")        // + tag users
+ *   .ttl(60_000)
+ *   .fetchWith(() => repo.load(42)); // runs only on a miss
+ */
+export class DbQuery<T> {
+  /** The diagnostic name given to `named`/`withName`, or `undefined`. */
+  readonly name: string | undefined;
+  readonly #context: QueryContext;
+  readonly #key: string | undefined;
+  readonly #options: CacheOptions;
+
+  /** Queries are made by `DbCache` (`cached`, `named`, `entity`, `collection`, `forEntity`). */
+  constructor(
+    context: QueryContext,
+    name: string | undefined = undefined,
+    key: string | undefined = undefined,
+    options: CacheOptions = new CacheOptions(),
+  ) {
+    this.#context = context;
+    this.name = name;
+    this.#key = key;
+    this.#options = options;
+  }
+
+  /** The namespace of the `DbCache` this query belongs to. */
+  get namespace(): string {
+    return this.#context.namespace;
+  }
+
+  /** The key in the shared engine: `namespace:key` (namespace escaped as one segment), `key` for the empty namespace, `undefined` without a key. */
+  get physicalKey(): string | undefined {
+    return this.#key === undefined ? undefined : this.#physical(this.#key);
+  }
+
+  /**
+   * The tags, in order, without duplicates (a frozen array; also `tags()` with no argument). Tags
+   * are never namespaced. (`tags` itself is the builder method, as on `CacheOptions`, whose read-only
+   * list is `tagList` too.)
+   */
+  get tagList(): readonly string[] {
+    return this.#options.tagList;
+  }
+
+  /** The per-query TTL in ms, or `undefined` for the engine's default TTL. */
+  get ttlMs(): Milliseconds | undefined {
+    return this.#options.ttlMs;
+  }
+
+  /** Sets the logical key (a non-empty string, used as is); replaces any key set before. */
+  key(key: string): DbQuery<T> {
+    if (typeof key !== "string" || key.length === 0) {
+      throw new CacheError(
+        "INVALID_KEY",
+        `${this.#label()}: key must be a non-empty string, got ${describe(key)}`,
+      );
+    }
+    return this.#with({ key });
+  }
+
+  /** Sets the logical key from a {@link CacheKeyBuilder} (segments escaped); an empty builder is `INVALID_KEY`. */
+  keyBuilder(builder: CacheKeyBuilder): DbQuery<T> {
+    if (typeof (builder as { build?: unknown } | null)?.build !== "function") {
+      throw new CacheError(
+        "INVALID_KEY",
+        `${this.#label()}: keyBuilder needs a CacheKeyBuilder, got ${describe(builder)}`,
+      );
+    }
+    const key = builder.build();
+    if (key.length === 0) {
+      throw new CacheError("INVALID_KEY", `${this.#label()}: keyBuilder got an empty CacheKeyBuilder`);
+    }
+    return this.#with({ key });
+  }
+
+  /** Appends one tag (as given). */
+  tag(tag: string): DbQuery<T> {
+    return this.#with({ options: this.#options.tag(tag) });
+  }
+
+  /**
+   * With an argument, returns a query whose tag list is replaced by `tags` (as on `CacheOptions`).
+   * Without one, returns the tags (the frozen {@link DbQuery.tagList}).
+   */
+  tags(): readonly string[];
+  tags(tags: Iterable<string>): DbQuery<T>;
+  tags(...args: [tags?: Iterable<string>]): DbQuery<T> | readonly string[] {
+    if (args.length === 0) return this.#options.tagList;
+    return this.#with({ options: this.#options.tags(args[0] as Iterable<string>) });
+  }
+
+  /** Replaces the tag list with the tags of `set`. */
+  tagSet(set: TagSet): DbQuery<T> {
+    return this.#with({ options: this.#options.tagSet(set) });
+  }
+
+  /** Appends the collection tag of `name` (escaped as one segment: `users`). */
+  collectionTag(name: string): DbQuery<T> {
+    return this.#with({ options: this.#options.tag(collectionKey(name)) });
+  }
+
+  /**
+   * Sets the key to the entity's (`user:42`) and appends its entity tag, plus its collection tag
+   * when a descriptor has a collection. Tags set before are kept; a later `key()` overrides the key.
+   */
+  forEntity<Id extends EntityId>(entity: EntityDescriptor<unknown, Id>, id: Id): DbQuery<T>;
+  forEntity(kind: string, id: EntityId): DbQuery<T>;
+  forEntity(kindOrEntity: string | EntityDescriptor<unknown, EntityId>, id: EntityId): DbQuery<T> {
+    const descriptor = isEntityDescriptor(kindOrEntity) ? kindOrEntity : undefined;
+    const key = entityKey(descriptor === undefined ? kindOrEntity : descriptor.entity, id);
+    let options = this.#options.tag(key);
+    if (descriptor?.collection !== undefined) options = options.tag(collectionKey(descriptor.collection));
+    return this.#with({ key, options });
+  }
+
+  /** Sets the per-query TTL in ms (positive, or `Infinity`); overrides the engine's default TTL. */
+  ttl(ms: Milliseconds): DbQuery<T> {
+    return this.#with({ options: this.#options.ttl(ms) });
+  }
+
+  /** Sets the diagnostic name used in error messages. */
+  withName(label: string): DbQuery<T> {
+    return this.#with({ name: checkLabel(label) });
+  }
+
+  /**
+   * Returns the cached value, or runs `loader` once for all concurrent callers and caches its result
+   * under {@link DbQuery.physicalKey} with this query's tags and TTL (through the engine's `getOrLoad`).
+   * Rejects `MISSING_KEY` without calling the loader when the query has no key.
+   *
+   * @example
+   * const user = await queries.cached<User>().key("user:42").tag("users").fetchWith(() => repo.load(42));
+   */
+  async fetchWith(loader: Loader<T>): Promise<T> {
+    return this.#context.cache.getOrLoad<T>(this.#requireKey(this.#key), this.#options, loader);
+  }
+
+  /**
+   * The single row of `query`, cached. Zero rows rejects `ROW_NOT_FOUND` (for every waiter) and
+   * caches nothing; more than one row resolves to the first (like `sqlx::fetch_one`).
+   *
+   * @example
+   * const user = await queries.entity("user", 42).fetchOne(db.select().from(users).where(eq(users.id, 42)));
+   */
+  async fetchOne<R>(query: RowSource<R>): Promise<RowOf<R>> {
+    const [key, options] = this.#prepare(query, "fetchOne");
+    // Zero rows loads `undefined`, which the engine never stores; a joined or cached `null` is no row too.
+    const row = await this.#load(key, options, query, (rows) => rows[0] ?? undefined);
+    if (row === undefined || row === null) {
+      throw new CacheError(
+        "ROW_NOT_FOUND",
+        `query ${describe(this.#label())}: fetchOne found no row for key ${describe(key)}`,
+      );
+    }
+    return row as RowOf<R>;
+  }
+
+  /**
+   * The first row of `query`, or `null` when there is none; the `null` is cached too, so repeated
+   * misses stay off the database.
+   *
+   * @example
+   * const maybeUser = await queries.entity("user", 42).fetchOptional(() => repo.rowsById(42));
+   */
+  async fetchOptional<R>(query: RowSource<R>): Promise<RowOf<R> | null> {
+    const [key, options] = this.#prepare(query, "fetchOptional");
+    const row = await this.#load(key, options, query, (rows) => rows[0] ?? null);
+    return (row ?? null) as RowOf<R> | null;
+  }
+
+  /**
+   * Every row of `query`, as an array; an empty result is cached as `[]`.
+   *
+   * @example
+   * const all = await queries.collection<User[]>("users").fetchAll(db.select().from(users));
+   */
+  async fetchAll<R>(query: RowSource<R>): Promise<RowOf<R>[]> {
+    const [key, options] = this.#prepare(query, "fetchAll");
+    return (await this.#load(key, options, query, (rows) => rows)) as RowOf<R>[];
+  }
+
+  /** Checks the source and applies the adapter's defaults: the physical key and the options to load with. */
+  #prepare(source: RowSource<unknown>, helper: RowHelper): [key: string, options: CacheOptions] {
+    checkRowSource(source, helper);
+    const defaults = this.#context.resolveRowSource(source, this as DbQuery<unknown>);
+    let options = this.#options;
+    if (defaults?.tags !== undefined) options = options.tags([...options.tagList, ...defaults.tags]);
+    return [this.#requireKey(this.#key ?? checkDefaultKey(defaults?.key, this.#label())), options];
+  }
+
+  /** Loads through the one engine; the source runs only on a miss, and `pick` shapes what is cached. */
+  #load(
+    key: string,
+    options: CacheOptions,
+    source: RowSource<unknown>,
+    pick: (rows: unknown[]) => unknown,
+  ): Promise<unknown> {
+    return this.#context.cache.getOrLoad(key, options, async () => pick(await readRows(source)));
+  }
+
+  #requireKey(key: string | undefined): string {
+    if (key === undefined) {
+      throw new CacheError(
+        "MISSING_KEY",
+        `query ${describe(this.#label())} has no cache key: set one with key(), keyBuilder() or forEntity(), or start from entity() or collection()`,
+      );
+    }
+    return this.#physical(key);
+  }
+
+  #physical(key: string): string {
+    return this.#context.namespace === "" ? key : `${escapeSegment(this.#context.namespace)}:${key}`;
+  }
+
+  /** The name for messages: the query's name, else `namespace:unnamed` (`unnamed` for the empty namespace). */
+  #label(): string {
+    if (this.name !== undefined) return this.name;
+    return this.#context.namespace === "" ? "unnamed" : `${this.#context.namespace}:unnamed`;
+  }
+
+  #with(change: { name?: string; key?: string; options?: CacheOptions }): DbQuery<T> {
+    return new DbQuery<T>(
+      this.#context,
+      change.name ?? this.name,
+      change.key ?? this.#key,
+      change.options ?? this.#options,
+    );
+  }
+}
+
+/** Checks a diagnostic name: a non-empty string, else `INVALID_OPTIONS`. */
+export function checkLabel(label: unknown): string {
+  if (typeof label !== "string" || label.length === 0) {
+    throw new CacheError("INVALID_OPTIONS", `query name must be a non-empty string, got ${describe(label)}`);
+  }
+  return label;
+}
+
+function checkDefaultKey(key: unknown, label: string): string | undefined {
+  if (key === undefined || (typeof key === "string" && key.length > 0)) return key;
+  throw new CacheError(
+    "INVALID_KEY",
+    `${label}: the key derived from the row source must be a non-empty string, got ${describe(key)}`,
+  );
+}

@@ -1,0 +1,56 @@
+import { CacheError, describe } from "../core/errors.ts";
+
+/**
+ * Where the row helpers get rows from: a lazy awaitable (a Drizzle query builder, relational or
+ * prepared query, anything with `then` that runs only when awaited) or a function returning rows
+ * or a promise of rows. `R` is what it resolves to: an array of rows, or one row or `undefined`
+ * (as a relational `findFirst` does). A hit never calls it, nor its `then`.
+ *
+ * @example
+ * await query.fetchAll(db.select().from(users));  // a lazy awaitable
+ * await query.fetchAll(() => repo.listUsers());    // a function returning rows
+ */
+export type RowSource<R> = PromiseLike<R> | (() => R | PromiseLike<R>);
+
+/** The row type of a source that resolves to `R`: the element type of an array, else `R` without `undefined`/`null`. */
+export type RowOf<R> = R extends readonly (infer Row)[] ? Row : Exclude<R, undefined | null>;
+
+/**
+ * What an adapter contributes for one row source (see `DbCache.resolveRowSource`): a logical key
+ * used when the query has no explicit key, and tags added beside the query's own.
+ */
+export interface RowSourceDefaults {
+  /** A logical key (namespaced like an explicit one); ignored when the query has an explicit key. */
+  readonly key?: string | undefined;
+  /** Tags added to the query's own (for Drizzle: the `tableTag` of every table the query reads). */
+  readonly tags?: Iterable<string> | undefined;
+}
+
+/** The row helpers, named in error messages. */
+export type RowHelper = "fetchOne" | "fetchOptional" | "fetchAll";
+
+/** Throws `INVALID_OPTIONS` unless `source` is a function or a thenable. Reads `then`, never calls it. */
+export function checkRowSource(source: unknown, helper: RowHelper): void {
+  if (typeof source === "function") return;
+  if (
+    typeof source === "object" &&
+    source !== null &&
+    typeof (source as { then?: unknown }).then === "function"
+  )
+    return;
+  throw new CacheError(
+    "INVALID_OPTIONS",
+    `${helper}: query must be a lazy awaitable (a query builder) or a function returning rows, got ${describe(source)}`,
+  );
+}
+
+/**
+ * Runs the source (calls it, or awaits it) and returns its rows as a plain array: an array result is
+ * copied (so a driver's array subclass is stored like any array), `undefined`/`null` is no row, and
+ * any other value is one row.
+ */
+export async function readRows(source: RowSource<unknown>): Promise<unknown[]> {
+  const result = await (typeof source === "function" ? source() : source);
+  if (Array.isArray(result)) return Array.from(result);
+  return result === undefined || result === null ? [] : [result];
+}
