@@ -1,7 +1,7 @@
 import type { HydraCache, Loader } from "../core/cache.ts";
 import { CacheError, describe } from "../core/errors.ts";
 import { type CacheKeyBuilder, escapeSegment } from "../core/key.ts";
-import { CacheOptions, type Milliseconds } from "../core/options.ts";
+import { CacheOptions, checkTtl, type Milliseconds } from "../core/options.ts";
 import type { TagSet } from "../core/tags.ts";
 import {
   collectionKey,
@@ -155,7 +155,7 @@ export class DbQuery<T> {
 
   /** Sets the per-query TTL in ms (positive, or `Infinity`); overrides the engine's default TTL. */
   ttl(ms: Milliseconds): DbQuery<T> {
-    return this.#with({ options: this.#options.ttl(ms) });
+    return this.#with({ options: this.#options.ttl(checkTtl(ms, "ttl")) });
   }
 
   /** Sets the diagnostic name used in error messages. */
