@@ -34,7 +34,8 @@ export interface QueryContext {
 
 /**
  * An immutable description of one cached query result: its key, tags, TTL and a diagnostic name.
- * Every builder call returns a new query, so a shared base is never changed. Made by `DbCache`.
+ * Every builder call returns a new query, so a shared base is never changed. Made by `DbCache`;
+ * adapters customise row helpers through `DbCache.resolveRowSource`, not by subclassing this.
  *
  * @example
  * const user = await queries
@@ -61,6 +62,8 @@ export class DbQuery<T> {
     this.name = name;
     this.#key = key;
     this.#options = options;
+    // Immutable at run time too (`name` cannot be reassigned); subclasses freeze themselves if they wish.
+    if (new.target === DbQuery) Object.freeze(this);
   }
 
   /** The namespace of the `DbCache` this query belongs to. */
@@ -92,7 +95,7 @@ export class DbQuery<T> {
     if (typeof key !== "string" || key.length === 0) {
       throw new CacheError(
         "INVALID_KEY",
-        `${this.#label()}: key must be a non-empty string, got ${describe(key)}`,
+        `query ${describe(this.#label())}: key must be a non-empty string, got ${describe(key)}`,
       );
     }
     return this.#with({ key });
@@ -103,12 +106,15 @@ export class DbQuery<T> {
     if (typeof (builder as { build?: unknown } | null)?.build !== "function") {
       throw new CacheError(
         "INVALID_KEY",
-        `${this.#label()}: keyBuilder needs a CacheKeyBuilder, got ${describe(builder)}`,
+        `query ${describe(this.#label())}: keyBuilder needs a CacheKeyBuilder, got ${describe(builder)}`,
       );
     }
     const key = builder.build();
     if (key.length === 0) {
-      throw new CacheError("INVALID_KEY", `${this.#label()}: keyBuilder got an empty CacheKeyBuilder`);
+      throw new CacheError(
+        "INVALID_KEY",
+        `query ${describe(this.#label())}: keyBuilder got an empty CacheKeyBuilder`,
+      );
     }
     return this.#with({ key });
   }
@@ -280,6 +286,6 @@ function checkDefaultKey(key: unknown, label: string): string | undefined {
   if (key === undefined || (typeof key === "string" && key.length > 0)) return key;
   throw new CacheError(
     "INVALID_KEY",
-    `${label}: the key derived from the row source must be a non-empty string, got ${describe(key)}`,
+    `query ${describe(label)}: the key derived from the row source must be a non-empty string, got ${describe(key)}`,
   );
 }

@@ -64,6 +64,15 @@ test("DbQuery: immutable, every builder call returns a new query and leaves the 
   assert.ok(Object.isFrozen(base.tagList));
 });
 
+test("DbQuery: frozen at run time, so even JavaScript callers cannot change a shared query", () => {
+  const query = queries().named("shared").key("k");
+  assert.ok(Object.isFrozen(query));
+  assert.throws(() => {
+    (query as { name: string }).name = "changed";
+  }, TypeError);
+  assert.is(query.name, "shared");
+});
+
 test("entity(kind, id): key and tag kind:id", () => {
   const query = queries().entity("user", 42);
   assert.is(query.physicalKey, "db:user:42");
