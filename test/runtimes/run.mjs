@@ -37,8 +37,8 @@ const PINS = {
   edge: "@edge-runtime/vm@5.0.0",
 };
 const BIN = {
-  deno: join(RT, "deno/node_modules/deno/deno"),
-  // npm here does not run install scripts, so Bun's wrapper is not set up: call the binary.
+  deno: join(RT, "deno/node_modules/@deno/linux-x64-glibc/deno"),
+  // Installed with --ignore-scripts (npm here would not run them anyway): call the platform binaries.
   bun: join(RT, "bun/node_modules/@oven/bun-linux-x64/bin/bun"),
   workerd: join(RT, "workerd/node_modules/workerd/bin/workerd"),
 };
@@ -112,13 +112,13 @@ function failureDetail(result, out) {
 
 async function installRuntimes() {
   const missing = Object.entries(PINS).filter(([name, spec]) => {
-    const dir = join(RT, name, "node_modules", spec.slice(0, spec.lastIndexOf("@")));
-    return (
-      !existsSync(join(dir, "package.json")) || readJson(join(dir, "package.json")).version !== version(spec)
-    );
+    const manifest = join(RT, name, "node_modules", spec.slice(0, spec.lastIndexOf("@")), "package.json");
+    const current = existsSync(manifest) && readJson(manifest).version === version(spec);
+    return !current || (BIN[name] && !existsSync(BIN[name]));
   });
-  const installs = missing.map(([name, spec]) =>
-    run("npm", [
+  const installs = missing.map(([name, spec]) => {
+    rmSync(join(RT, name), { recursive: true, force: true });
+    const args = [
       "install",
       "--prefix",
       join(RT, name),
@@ -126,9 +126,9 @@ async function installRuntimes() {
       "--no-audit",
       "--no-fund",
       "--ignore-scripts",
-      spec,
-    ]),
-  );
+    ];
+    return run("npm", [...args, spec]);
+  });
   for (const [index, { code, out }] of (await Promise.all(installs)).entries()) {
     if (code !== 0) throw new Error(`npm install ${missing[index][1]} failed:\n${out}`);
   }
