@@ -1,16 +1,22 @@
 import { CacheError, describe } from "../core/errors.ts";
 
 /**
- * Where the row helpers get rows from: a lazy awaitable (a Drizzle query builder, relational or
- * prepared query, anything with `then` that runs only when awaited) or a function returning rows
- * or a promise of rows. `R` is what it resolves to: an array of rows, or one row or `undefined`
- * (as a relational `findFirst` does). A hit never calls it, nor its `then`.
+ * Where the row helpers get rows from, in the order they are tried:
+ * - a function returning rows or a promise of rows (called on a miss);
+ * - a lazy awaitable: a Drizzle query builder or relational query, anything with a `then` that
+ *   runs only when awaited (awaited on a miss);
+ * - an executable: an object with an `execute()` method, such as a Drizzle prepared query or a
+ *   Kysely query builder (`execute()` is called on a miss).
+ *
+ * `R` is what it resolves to: an array of rows, or one row or `undefined` (as a relational
+ * `findFirst` does). A hit never calls the function, `then` or `execute`.
  *
  * @example
- * await query.fetchAll(db.select().from(users));  // a lazy awaitable
- * await query.fetchAll(() => repo.listUsers());    // a function returning rows
+ * await query.fetchAll(db.select().from(users));                 // a lazy awaitable
+ * await query.fetchAll(() => repo.listUsers());                   // a function returning rows
+ * await query.fetchAll(db.select().from(users).prepare("users")); // an executable
  */
-export type RowSource<R> = PromiseLike<R> | (() => R | PromiseLike<R>);
+export type RowSource<R> = PromiseLike<R> | (() => R | PromiseLike<R>) | { execute(): R | PromiseLike<R> };
 
 /** The row type of a source that resolves to `R`: the element type of an array, else `R` without `undefined`/`null`. */
 export type RowOf<R> = R extends readonly (infer Row)[] ? Row : Exclude<R, undefined | null>;
@@ -29,28 +35,34 @@ export interface RowSourceDefaults {
 /** The row helpers, named in error messages. */
 export type RowHelper = "fetchOne" | "fetchOptional" | "fetchAll";
 
-/** Throws `INVALID_OPTIONS` unless `source` is a function or a thenable. Reads `then`, never calls it. */
+/** Throws `INVALID_OPTIONS` unless `source` is a function, a thenable or an executable. Reads `then`/`execute`, never calls them. */
 export function checkRowSource(source: unknown, helper: RowHelper): void {
-  if (typeof source === "function") return;
-  if (
-    typeof source === "object" &&
-    source !== null &&
-    typeof (source as { then?: unknown }).then === "function"
-  )
-    return;
+  if (typeof source === "function" || hasMethod(source, "then") || hasMethod(source, "execute")) return;
   throw new CacheError(
     "INVALID_OPTIONS",
-    `${helper}: query must be a lazy awaitable (a query builder) or a function returning rows, got ${describe(source)}`,
+    `${helper}: query must be a lazy awaitable (a query builder), an object with execute() (a prepared query) or a function returning rows, got ${describe(source)}`,
   );
 }
 
 /**
- * Runs the source (calls it, or awaits it) and returns its rows as a plain array: an array result is
- * copied (so a driver's array subclass is stored like any array), `undefined`/`null` is no row, and
- * any other value is one row.
+ * Runs the source (calls it, awaits it, or calls its `execute()`) and returns its rows as a plain
+ * array: an array result is copied (so a driver's array subclass is stored like any array),
+ * `undefined`/`null` is no row, and any other value is one row.
  */
 export async function readRows(source: RowSource<unknown>): Promise<unknown[]> {
-  const result = await (typeof source === "function" ? source() : source);
+  const result = await (typeof source === "function"
+    ? source()
+    : hasMethod(source, "then")
+      ? source
+      : (source as { execute(): unknown }).execute());
   if (Array.isArray(result)) return Array.from(result);
   return result === undefined || result === null ? [] : [result];
+}
+
+function hasMethod(value: unknown, name: "then" | "execute"): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Record<string, unknown>)[name] === "function"
+  );
 }

@@ -70,6 +70,33 @@ test("row helpers: accept a function returning a promise or a lazy query, and a 
   );
 });
 
+test("row helpers: accept an executable (a prepared query), whose execute() runs only on a miss", async () => {
+  const { queries } = setup();
+  let executions = 0;
+  const prepared = {
+    execute: async (placeholders?: Record<string, unknown>) => {
+      executions++;
+      return [{ id: 1, name: "Ada", placeholders }];
+    },
+  };
+  const row: { id: number; name: string } = await queries.entity("user", 1).fetchOne(prepared);
+  assert.equal(row, { id: 1, name: "Ada", placeholders: undefined });
+  await queries.entity("user", 1).fetchOne(prepared);
+  assert.equal(await queries.collection("users").fetchAll({ execute: () => [1, 2] }), [1, 2]);
+  assert.is(executions, 1);
+});
+
+test("row helpers: a thenable that also has execute() is awaited (execute() is not called)", async () => {
+  const { table, queries } = setup();
+  const builder = Object.assign(table.select(), {
+    execute: () => {
+      throw new Error("execute() must not be called on a thenable");
+    },
+  });
+  assert.equal(await queries.collection("users").fetchAll(builder), [{ id: 1, name: "Ada" }]);
+  assert.is(builder.thenCalls, 1);
+});
+
 test("fetchOne: resolves to the single row and caches it", async () => {
   const { cache, table, queries } = setup();
   assert.equal(await queries.entity("user", 1).fetchOne(table.select()), { id: 1, name: "Ada" });

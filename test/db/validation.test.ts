@@ -148,6 +148,7 @@ test("row helpers: a query that is neither a function nor a thenable rejects INV
   // biome-ignore lint/suspicious/noThenProperty: a `then` that is not a function makes no thenable.
   await rejectsWith(query.fetchOptional(bad({ then: 1 })), "INVALID_OPTIONS", /fetchOptional.*an object/);
   await rejectsWith(db.cached().fetchAll(bad("select 1")), "INVALID_OPTIONS", /"select 1"/);
+  await rejectsWith(query.fetchAll(bad({ execute: "now" })), "INVALID_OPTIONS", /execute\(\)/);
 });
 
 test("bad input rejects without touching the engine: no entry, no in-flight load, no stats", async () => {
