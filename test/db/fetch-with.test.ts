@@ -94,6 +94,13 @@ test("fetchWith: runs through the one shared engine under the physical key", asy
   assert.is(inspectEngine(cache).entries, 2);
 });
 
+test("DbCache: holds no state of its own beside the engine and the namespace (no second store, stats or in-flight map)", () => {
+  const { cache, queries } = setup();
+  assert.equal(Object.keys(queries).sort(), ["cache", "namespace"]);
+  assert.is(queries.cache, cache);
+  assert.equal(Object.keys(queries.entity("user", 1)), ["name"]);
+});
+
 test("fetchWith: two DbCaches over one engine and namespace share their results", async () => {
   const cache = HydraCache.local().build();
   await new DbCache(cache, "db").collection<string[]>("users").fetchWith(() => ["ada"]);
