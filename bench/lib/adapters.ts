@@ -1,0 +1,302 @@
+// One small adapter per implementation, so every workload drives every cache the same way.
+// Each adapter is configured the way its library's README shows; where that changes what is
+// measured (serialisation, bounds, TTL units), `semantics` says so and docs/BENCHMARKS.md repeats it.
+import { createCache as createDedupeCache } from "async-cache-dedupe";
+import { BentoCache, bentostore } from "bentocache";
+import { memoryDriver } from "bentocache/drivers/memory";
+import { createCache as createCacheManager } from "cache-manager";
+import { Encoder } from "cbor-x";
+import { LRUCache } from "lru-cache";
+import QuickLRU from "quick-lru";
+import { HydraCache, referenceCodec } from "../../src/index.ts";
+
+/** Loads the value for a key (the "database"). May return a value or a promise. */
+export type Loader = (key: string) => unknown;
+
+/** What every workload gives an implementation when it creates a cache. */
+export interface AdapterOptions {
+  /** The capacity asked for, in entries; `bound` says what each library makes of it. */
+  readonly capacity: number;
+  /** Read-through loader. */
+  readonly loader: Loader;
+  /** Tags for a key, for implementations with tag invalidation (workload F). */
+  readonly tagsOf?: (key: string) => readonly string[];
+}
+
+/** The one interface every implementation is measured through. */
+export interface CacheAdapter {
+  /** Read-through: the cached value, or the loader's (one load for concurrent callers where supported). */
+  getOrLoad(key: string): Promise<unknown>;
+  /** Plain lookup; `undefined` on a miss. */
+  get(key: string): Promise<unknown>;
+  /** Removes every entry carrying `tag`; absent when the library has no tags. */
+  invalidateTag?: (tag: string) => Promise<unknown>;
+  /** Entries held right now, when the library exposes it. */
+  held(): number | undefined;
+  /** Releases timers and buses. */
+  close(): Promise<void>;
+}
+
+/** An implementation under test and the facts a reader needs to judge its figures. */
+export interface Implementation {
+  readonly id: string;
+  readonly name: string;
+  /** `true` when every caller gets its own copy of the value (mutations cannot leak). */
+  readonly copies: boolean;
+  /** `true` when it has tag (or reference) invalidation. */
+  readonly tags: boolean;
+  /** What a capacity of `n` entries is enforced as. */
+  readonly bound: (n: number) => string;
+  /** How the adapter configures it. */
+  readonly config: string;
+  /** Where its semantics differ from hydracache's. */
+  readonly semantics: string;
+  readonly create: (options: AdapterOptions) => CacheAdapter;
+}
+
+/** Five minutes, hydracache's default TTL: long enough that nothing expires during a run. */
+export const TTL_MS = 300_000;
+
+const fmt = (n: number): string => n.toLocaleString("en-US");
+
+function hydra(options: AdapterOptions, reference: boolean): CacheAdapter {
+  let builder = HydraCache.local().maxCapacity(options.capacity).defaultTtl(TTL_MS);
+  if (reference) builder = builder.codec(referenceCodec);
+  const cache = builder.build();
+  const { loader, tagsOf } = options;
+  const getOrLoad =
+    tagsOf === undefined
+      ? (key: string) => cache.getOrLoad(key, () => loader(key))
+      : (key: string) => cache.getOrLoad(key, { tags: tagsOf(key) }, () => loader(key));
+  return {
+    getOrLoad,
+    get: (key) => cache.get(key),
+    invalidateTag: (tag) => cache.invalidateTag(tag),
+    held: () => {
+      const s = cache.stats();
+      return s.loads - s.staleLoadDiscards - s.evictions - s.invalidations;
+    },
+    close: async () => {},
+  };
+}
+
+/**
+ * The p-memoize pattern over any map-like store: hits return a resolved promise, concurrent
+ * misses share one pending promise that is deleted when it settles.
+ */
+function promiseMemo(
+  store: { get(key: string): unknown; set(key: string, value: unknown): unknown; keys(): Iterable<string> },
+  loader: Loader,
+  encode: (value: unknown) => unknown,
+  decode: ((stored: unknown) => unknown) | undefined,
+): CacheAdapter {
+  const pending = new Map<string, Promise<unknown>>();
+  const load = (key: string): Promise<unknown> => {
+    const promise = Promise.resolve(loader(key)).then(
+      (value) => {
+        pending.delete(key);
+        const stored = encode(value);
+        store.set(key, stored);
+        return stored;
+      },
+      (error: unknown) => {
+        pending.delete(key);
+        throw error;
+      },
+    );
+    pending.set(key, promise);
+    return promise;
+  };
+  if (decode === undefined) {
+    return {
+      getOrLoad: (key) => {
+        const hit = store.get(key);
+        return hit !== undefined ? Promise.resolve(hit) : (pending.get(key) ?? load(key));
+      },
+      get: (key) => Promise.resolve(store.get(key)),
+      held: () => countKeys(store),
+      close: async () => {},
+    };
+  }
+  return {
+    getOrLoad: (key) => {
+      const hit = store.get(key);
+      if (hit !== undefined) return Promise.resolve(decode(hit));
+      return (pending.get(key) ?? load(key)).then(decode);
+    },
+    get: (key) => {
+      const hit = store.get(key);
+      return Promise.resolve(hit === undefined ? undefined : decode(hit));
+    },
+    held: () => countKeys(store),
+    close: async () => {},
+  };
+}
+
+const identity = (value: unknown): unknown => value;
+
+/** Entries really held: quick-lru's `size` is capped at maxSize although it holds up to 2 × maxSize − 1. */
+function countKeys(store: { keys(): Iterable<string> }): number {
+  let n = 0;
+  for (const _ of store.keys()) n++;
+  return n;
+}
+
+/** cbor-x exactly as hydracache's default codec configures it (no records: no code generation). */
+export const cbor: Encoder = new Encoder({ useRecords: false });
+const cborEncode = (value: unknown): unknown => new Uint8Array(cbor.encode(value));
+const cborDecode = (stored: unknown): unknown => cbor.decode(stored as Uint8Array);
+
+export const IMPLEMENTATIONS: readonly Implementation[] = [
+  {
+    id: "hydra-cbor",
+    name: "hydracache (CBOR, default)",
+    copies: true,
+    tags: true,
+    bound: (n) => `hard ≤ ${fmt(n)}; keeps ≥ ${fmt(Math.ceil(n / 2))} most recent (quick-lru maxSize ⌈n/2⌉)`,
+    config: "HydraCache.local().maxCapacity(n).defaultTtl(300_000).build()",
+    semantics: "Stores CBOR bytes; every caller decodes its own copy. TTL in ms, checked on every read.",
+    create: (o) => hydra(o, false),
+  },
+  {
+    id: "hydra-ref",
+    name: "hydracache (referenceCodec)",
+    copies: false,
+    tags: true,
+    bound: (n) => `hard ≤ ${fmt(n)}; keeps ≥ ${fmt(Math.ceil(n / 2))} most recent`,
+    config: "… .codec(referenceCodec).build()",
+    semantics: "Stores the value itself; callers share one object (read-only by contract).",
+    create: (o) => hydra(o, true),
+  },
+  {
+    id: "map",
+    name: "Map + Map of promises (floor)",
+    copies: false,
+    tags: false,
+    bound: () => "unbounded",
+    config: "new Map(); pending Map<string, Promise>",
+    semantics: "The floor: no bound, no TTL, no tags, shared references.",
+    create: (o) => promiseMemo(new Map(), o.loader, identity, undefined),
+  },
+  {
+    id: "quick-lru",
+    name: "quick-lru + Map of promises",
+    copies: false,
+    tags: false,
+    bound: (n) => `≤ ${fmt(2 * n - 1)} (two generations of maxSize ${fmt(n)})`,
+    config: "new QuickLRU({ maxSize: n }); pending Map<string, Promise> (the p-memoize pattern)",
+    semantics: "No TTL, no tags, shared references; holds up to 2 × maxSize − 1 entries.",
+    create: (o) =>
+      promiseMemo(new QuickLRU<string, unknown>({ maxSize: o.capacity }), o.loader, identity, undefined),
+  },
+  {
+    id: "quick-lru-cbor",
+    name: "quick-lru + cbor-x",
+    copies: true,
+    tags: false,
+    bound: (n) => `≤ ${fmt(2 * n - 1)} (two generations of maxSize ${fmt(n)})`,
+    config: "new QuickLRU({ maxSize: n }) of cbor-x bytes (useRecords: false); pending Map",
+    semantics: "Bare engine floor for the default codec: CBOR copies, no TTL, no tags, no validation.",
+    create: (o) =>
+      promiseMemo(new QuickLRU<string, unknown>({ maxSize: o.capacity }), o.loader, cborEncode, cborDecode),
+  },
+  {
+    id: "lru-cache",
+    name: "lru-cache 11 (fetch)",
+    copies: false,
+    tags: false,
+    bound: (n) => `hard ≤ ${fmt(n)} (exact LRU)`,
+    config: "new LRUCache({ max: n, ttl: 300_000, fetchMethod }); cache.fetch(key)",
+    semantics: "Shared references; fetch() dedupes concurrent loads; no tags.",
+    create: ({ capacity, loader }) => {
+      const cache = new LRUCache<string, object>({
+        max: capacity,
+        ttl: TTL_MS,
+        fetchMethod: (key) => loader(key) as Promise<object>,
+      });
+      return {
+        getOrLoad: (key) => cache.fetch(key),
+        get: async (key) => cache.get(key),
+        held: () => cache.size,
+        close: async () => {},
+      };
+    },
+  },
+  {
+    id: "bentocache",
+    name: "bentocache 1.6 (memory)",
+    copies: true,
+    tags: true,
+    bound: (n) => `hard ≤ ${fmt(n)} (maxItems; default 1,000)`,
+    config:
+      "new BentoCache({ default: 'memory', stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: n })) } })",
+    semantics:
+      "L1 serialises to JSON (serialize: true by default): copies, but Date/Map/BigInt are lost. Tag deletion is lazy (marks the tag; entries are checked on read). maxItems defaults to 1,000; set to n here.",
+    create: ({ capacity, loader, tagsOf }) => {
+      const bento = new BentoCache({
+        default: "memory",
+        ttl: TTL_MS,
+        stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: capacity })) },
+      });
+      const getOrLoad =
+        tagsOf === undefined
+          ? (key: string) => bento.getOrSet({ key, factory: () => loader(key) })
+          : (key: string) => bento.getOrSet({ key, factory: () => loader(key), tags: [...tagsOf(key)] });
+      return {
+        getOrLoad,
+        get: (key) => bento.get({ key }),
+        invalidateTag: (tag) => bento.deleteByTag({ tags: [tag] }),
+        held: () => undefined,
+        close: () => bento.disconnectAll(),
+      };
+    },
+  },
+  {
+    id: "cache-manager",
+    name: "cache-manager 7",
+    copies: false,
+    tags: false,
+    bound: () => "unbounded (default Keyv Map store)",
+    config: "createCache({ ttl: 300_000 }); cache.wrap(key, fn)",
+    semantics:
+      "Default store is an unbounded Keyv Map; createCache turns Keyv's JSON serialisation off, so values are shared references. wrap() coalesces concurrent calls. No tags.",
+    create: ({ loader }) => {
+      const cache = createCacheManager({ ttl: TTL_MS });
+      return {
+        getOrLoad: (key) => cache.wrap(key, () => loader(key)),
+        get: (key) => cache.get(key),
+        held: () => undefined,
+        close: () => cache.disconnect().then(() => undefined),
+      };
+    },
+  },
+  {
+    id: "async-cache-dedupe",
+    name: "async-cache-dedupe 3",
+    copies: false,
+    tags: true,
+    bound: (n) => `hard ≤ ${fmt(n)} (memory storage size; default 1,024)`,
+    config:
+      "createCache({ ttl: 300, storage: { type: 'memory', options: { size: n, invalidation } } }).define('row', fn)",
+    semantics:
+      "TTL in whole seconds. Memory storage keeps references (no copies). Every call, hit or miss, goes through its dedupe map. References (tags) need invalidation: true.",
+    create: ({ capacity, loader, tagsOf }) => {
+      const cache = createDedupeCache({
+        ttl: TTL_MS / 1000,
+        storage: { type: "memory", options: { size: capacity, invalidation: tagsOf !== undefined } },
+      });
+      const defined = cache.define(
+        "row",
+        tagsOf === undefined ? {} : { references: (key: string) => [...tagsOf(key)] },
+        (key: string) => loader(key),
+      ) as typeof cache & { row: (key: string) => Promise<unknown> };
+      return {
+        getOrLoad: (key) => defined.row(key),
+        get: (key) => cache.get("row", `row~${key}`),
+        invalidateTag: (tag) => cache.invalidateAll(tag),
+        held: () => undefined,
+        close: async () => {},
+      };
+    },
+  },
+];

@@ -1,0 +1,190 @@
+// The performance targets of issue 5, evaluated as ratios within one run. Reported, never asserted:
+// a missed target prints "missed", it never fails the run.
+import { type Medians, ratio, table, type WorkloadResult } from "./report.ts";
+
+export interface TargetResult {
+  readonly workload: string;
+  readonly target: string;
+  readonly measured: string;
+  /** `undefined` when the workload did not run. */
+  readonly met: boolean | undefined;
+}
+
+type Lookup = (workload: string, series: string, id: string) => number | undefined;
+
+const ns = (value: number | undefined): string =>
+  value === undefined ? "–" : value < 1000 ? `${value.toFixed(0)} ns` : `${(value / 1000).toFixed(2)} µs`;
+
+interface TargetSpec {
+  readonly workload: string;
+  readonly target: string;
+  /** Returns [measured text, met], or undefined when inputs are missing. */
+  readonly evaluate: (get: Lookup) => readonly [string, boolean] | undefined;
+}
+
+const div = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined || b === undefined ? undefined : a / b;
+
+function ratioTarget(
+  workload: string,
+  target: string,
+  compute: (get: Lookup) => number | undefined,
+  ok: (x: number) => boolean,
+  describe: (x: number, get: Lookup) => string = (x) => ratio(x),
+): TargetSpec {
+  return {
+    workload,
+    target,
+    evaluate: (get) => {
+      const x = compute(get);
+      return x === undefined || !Number.isFinite(x) ? undefined : [describe(x, get), ok(x)];
+    },
+  };
+}
+
+const SPECS: readonly TargetSpec[] = [
+  ratioTarget(
+    "A",
+    "default-codec getOrLoad hit no slower than bare quick-lru + cbor-x (row)",
+    (g) => div(g("A", "getOrLoad/row", "hydra-cbor"), g("A", "getOrLoad/row", "quick-lru-cbor")),
+    (x) => x <= 1,
+    (x, g) =>
+      `${ratio(x)} (${ns(g("A", "getOrLoad/row", "hydra-cbor"))} vs ${ns(g("A", "getOrLoad/row", "quick-lru-cbor"))})`,
+  ),
+  ratioTarget(
+    "A",
+    "default-codec getOrLoad hit no slower than bare quick-lru + cbor-x (50 rows)",
+    (g) => div(g("A", "getOrLoad/list", "hydra-cbor"), g("A", "getOrLoad/list", "quick-lru-cbor")),
+    (x) => x <= 1,
+    (x, g) =>
+      `${ratio(x)} (${ns(g("A", "getOrLoad/list", "hydra-cbor"))} vs ${ns(g("A", "getOrLoad/list", "quick-lru-cbor"))})`,
+  ),
+  ratioTarget(
+    "A",
+    "default-codec hit ≥ 5× faster than bentocache (row)",
+    (g) => div(g("A", "getOrLoad/row", "bentocache"), g("A", "getOrLoad/row", "hydra-cbor")),
+    (x) => x >= 5,
+  ),
+  ratioTarget(
+    "A",
+    "default-codec hit ≥ 1.5× faster than cache-manager (row)",
+    (g) => div(g("A", "getOrLoad/row", "cache-manager"), g("A", "getOrLoad/row", "hydra-cbor")),
+    (x) => x >= 1.5,
+  ),
+  ratioTarget(
+    "A",
+    "referenceCodec getOrLoad hit ≤ 1.3× the Map floor (row)",
+    (g) => div(g("A", "getOrLoad/row", "hydra-ref"), g("A", "getOrLoad/row", "map")),
+    (x) => x <= 1.3,
+    (x, g) =>
+      `${ratio(x)} (${ns(g("A", "getOrLoad/row", "hydra-ref"))} vs ${ns(g("A", "getOrLoad/row", "map"))})`,
+  ),
+  ratioTarget(
+    "B",
+    "miss + load with CBOR ≤ 2 µs",
+    (g) => g("B", "miss", "hydra-cbor"),
+    (x) => x <= 2000,
+    (x) => ns(x),
+  ),
+  ratioTarget(
+    "C",
+    "stampede: one loader run (both codecs, both shapes)",
+    (g) =>
+      Math.max(
+        ...["row", "list"].flatMap((s) =>
+          ["hydra-cbor", "hydra-ref"].map((id) => g("C", `runs/${s}`, id) ?? Number.NaN),
+        ),
+      ),
+    (x) => x === 1,
+    (x) => `${x} run${x === 1 ? "" : "s"}`,
+  ),
+  ratioTarget(
+    "C",
+    "stampede ≥ 10× faster than bentocache (row)",
+    (g) => div(g("C", "row", "bentocache"), g("C", "row", "hydra-cbor")),
+    (x) => x >= 10,
+  ),
+  ratioTarget(
+    "C",
+    "stampede, default codec ≤ 1.3× N bare cbor-x decodes (row)",
+    (g) => div(g("C", "row", "hydra-cbor"), g("C", "row", "cbor-x-decodes")),
+    (x) => x <= 1.3,
+  ),
+  ratioTarget(
+    "C",
+    "stampede, default codec ≤ 1.3× N bare cbor-x decodes (50 rows)",
+    (g) => div(g("C", "list", "hydra-cbor"), g("C", "list", "cbor-x-decodes")),
+    (x) => x <= 1.3,
+  ),
+  ratioTarget(
+    "C",
+    "stampede, referenceCodec ≤ 2× quick-lru + Map of promises (row)",
+    (g) => div(g("C", "row", "hydra-ref"), g("C", "row", "quick-lru")),
+    (x) => x <= 2,
+  ),
+  ratioTarget(
+    "D",
+    "Zipf hit ratio at the hard bound ≥ 0.97× lru-cache's at the same bound",
+    (g) => div(g("D", "hitRatio", "hydra-cbor"), g("D", "hitRatio", "lru-cache")),
+    (x) => x >= 0.97,
+    (x, g) =>
+      `${x.toFixed(3)}× (${(g("D", "hitRatio", "hydra-cbor") ?? 0).toFixed(4)} vs ${(g("D", "hitRatio", "lru-cache") ?? 0).toFixed(4)})`,
+  ),
+  ratioTarget(
+    "F",
+    "invalidate 1 tag covering 1k entries ≤ 300 µs",
+    (g) => g("F", "invalidate", "hydra-cbor"),
+    (x) => x <= 300_000,
+    (x) => ns(x),
+  ),
+  ratioTarget(
+    "F",
+    "tagged hit ≤ 50 ns more than untagged (referenceCodec, where decode noise does not hide it)",
+    (g) => g("F", "tagOverhead", "hydra-ref"),
+    (x) => x <= 50,
+    (x, g) =>
+      `${x.toFixed(0)} ns (CBOR: ${(g("F", "tagOverhead", "hydra-cbor") ?? Number.NaN).toFixed(0)} ns)`,
+  ),
+  ratioTarget(
+    "G",
+    "cached Drizzle select ≥ 5× faster than a Map-based Drizzle Cache hit (PGlite)",
+    (g) =>
+      div(
+        g("G", "pglite", "map-cache"),
+        Math.min(
+          g("G", "pglite", "drizzle-db-cache") ?? Number.NaN,
+          g("G", "pglite", "hydra-drizzle-cache") ?? Number.NaN,
+        ),
+      ),
+    (x) => x >= 5,
+  ),
+];
+
+/** Evaluates every target against the workloads that ran. */
+export function evaluateTargets(results: readonly WorkloadResult[]): TargetResult[] {
+  const byId = new Map<string, Medians>(results.map((r) => [r.id, r.medians]));
+  const get: Lookup = (workload, series, id) => byId.get(workload)?.[series]?.[id];
+  return SPECS.map((spec) => {
+    const outcome = byId.has(spec.workload) ? spec.evaluate(get) : undefined;
+    return {
+      workload: spec.workload,
+      target: spec.target,
+      measured: outcome?.[0] ?? "not run",
+      met: outcome?.[1],
+    };
+  });
+}
+
+/** The target table, as Markdown. */
+export function targetsTable(targets: readonly TargetResult[]): string {
+  return table(
+    ["", "target", "measured", "result"],
+    targets.map((t) => [
+      t.workload,
+      t.target,
+      t.measured,
+      t.met === undefined ? "–" : t.met ? "met" : "**missed**",
+    ]),
+    "llrl",
+  );
+}

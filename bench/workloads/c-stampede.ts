@@ -1,0 +1,107 @@
+// (C) Stampede: 10,000 concurrent callers on one missing key. Total time until every caller has
+// its value, and how many times the loader ran. The loader answers on the next macrotask
+// (setImmediate), like a fast database round trip, after every caller has joined.
+import { setImmediate as nextMacrotask } from "node:timers/promises";
+import { cbor, IMPLEMENTATIONS } from "../lib/adapters.ts";
+import { makeList, makeRow } from "../lib/data.ts";
+import { collect, now, roundOrder, Samples, type Settings } from "../lib/measure.ts";
+import { count, duration, type Medians, ratio, table, type WorkloadResult } from "../lib/report.ts";
+
+const CALLERS = 10_000;
+const SHAPES = [
+  { id: "row", label: "row (~100 B)", make: () => makeRow(42) },
+  { id: "list", label: "50 rows (~5 KB)", make: () => makeList(1) },
+] as const;
+
+/**
+ * Pseudo-implementation: N bare cbor-x decodes of the stored bytes, all kept alive until the end
+ * like the callers' copies: the floor for a codec that gives every caller its own copy.
+ */
+const DECODE_FLOOR = "cbor-x-decodes";
+
+export async function stampede(settings: Settings): Promise<WorkloadResult> {
+  const runs = new Map<string, number>();
+  const caches = IMPLEMENTATIONS.map((impl) => ({
+    impl,
+    cache: impl.create({
+      capacity: 10_000,
+      loader: async (key: string) => {
+        runs.set(key, (runs.get(key) ?? 0) + 1);
+        await nextMacrotask();
+        return key.includes(":list:") ? makeList(1) : makeRow(42);
+      },
+    }),
+  }));
+  const samples = new Samples();
+  const loaderRuns: Record<string, Record<string, number[]>> = {};
+  const warmup = settings.quick ? 0 : 1;
+  for (let round = -warmup; round < settings.rounds; round++) {
+    for (const shape of SHAPES) {
+      const bytes = new Uint8Array(cbor.encode(shape.make()));
+      const entries = [...roundOrder(caches, Math.max(round, 0)), undefined];
+      for (const entry of entries) {
+        collect();
+        if (entry === undefined) {
+          // Kept alive like the callers' copies are, so the floor pays the same GC.
+          const copies: unknown[] = new Array(CALLERS);
+          const start = now();
+          for (let i = 0; i < CALLERS; i++) copies[i] = cbor.decode(bytes);
+          if (round >= 0) samples.add(shape.id, DECODE_FLOOR, (now() - start) * 1e6);
+          continue;
+        }
+        const key = `stampede:${entry.impl.id}:${shape.id}:${round}`;
+        const start = now();
+        const pending: Promise<unknown>[] = new Array(CALLERS);
+        for (let i = 0; i < CALLERS; i++) pending[i] = entry.cache.getOrLoad(key);
+        const values = await Promise.all(pending);
+        const elapsed = (now() - start) * 1e6;
+        if ((values[CALLERS - 1] as { length?: number; id?: number } | undefined) === undefined) {
+          throw new Error(`${entry.impl.name}: stampede returned undefined`);
+        }
+        if (round < 0) continue;
+        samples.add(shape.id, entry.impl.id, elapsed);
+        const perShape = loaderRuns[shape.id] ?? {};
+        loaderRuns[shape.id] = perShape;
+        perShape[entry.impl.id] = [...(perShape[entry.impl.id] ?? []), runs.get(key) ?? 0];
+      }
+    }
+  }
+  for (const { cache } of caches) await cache.close();
+
+  const medians: Medians = samples.medians(
+    SHAPES.map((shape) => shape.id),
+    [...IMPLEMENTATIONS.map((impl) => impl.id), DECODE_FLOOR],
+  );
+  const maxRuns = (shape: string, id: string) => Math.max(...(loaderRuns[shape]?.[id] ?? [Number.NaN]));
+  for (const shape of SHAPES) {
+    medians[`runs/${shape.id}`] = Object.fromEntries(
+      IMPLEMENTATIONS.map((impl) => [impl.id, maxRuns(shape.id, impl.id)]),
+    );
+  }
+  const floorRow = (shape: string) => medians[shape]?.[DECODE_FLOOR];
+  const markdown = [
+    `### (C) Stampede: ${count(CALLERS)} concurrent callers, one missing key`,
+    "",
+    `Wall time from the first call until all ${count(CALLERS)} promises resolved; loader runs per stampede (max over rounds). Median of ${settings.rounds} rounds.`,
+    "",
+    table(
+      ["implementation", ...SHAPES.flatMap((s) => [`time, ${s.label}`, "loader runs"]), "value per caller"],
+      [
+        ...IMPLEMENTATIONS.map((impl) => [
+          impl.name,
+          ...SHAPES.flatMap((s) => [duration(medians[s.id]?.[impl.id]), count(maxRuns(s.id, impl.id))]),
+          impl.copies ? "own copy" : "shared",
+        ]),
+        [
+          `floor: ${count(CALLERS)} bare cbor-x decodes`,
+          ...SHAPES.flatMap((s) => [duration(floorRow(s.id)), "–"]),
+          "own copy",
+        ],
+      ],
+      "lrrrrl",
+    ),
+    "",
+    `hydracache (CBOR) vs the decode floor: ${SHAPES.map((s) => `${s.id} ${ratio((medians[s.id]?.["hydra-cbor"] ?? Number.NaN) / (floorRow(s.id) ?? Number.NaN))}`).join(", ")}.`,
+  ].join("\n");
+  return { id: "C", title: "Stampede", markdown, medians, data: { samples: samples.toJSON(), loaderRuns } };
+}
