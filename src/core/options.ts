@@ -35,7 +35,7 @@ export class CacheOptions {
 
   /** Returns options with this TTL in ms (positive, or `Infinity`). */
   ttl(ms: Milliseconds): CacheOptions {
-    return new CacheOptions(ms, this.tagList);
+    return new CacheOptions(checkTtl(ms, "ttl"), this.tagList);
   }
 
   /** Returns options with one more tag. */

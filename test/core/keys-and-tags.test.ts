@@ -86,6 +86,7 @@ test("CacheOptions: bad ttl or tags throw INVALID_OPTIONS at once", () => {
   for (const build of [
     () => new CacheOptions().ttl(0),
     () => new CacheOptions().ttl(Number.NaN),
+    () => new CacheOptions().ttl(undefined as never),
     () => new CacheOptions().tag(5 as never),
     () => new CacheOptions().tags("abc" as never),
     () => new CacheOptions().tags([null] as never),
