@@ -40,7 +40,7 @@ const BIN = {
   deno: join(RT, "deno/node_modules/@deno/linux-x64-glibc/deno"),
   // Installed with --ignore-scripts (npm here would not run them anyway): call the platform binaries.
   bun: join(RT, "bun/node_modules/@oven/bun-linux-x64/bin/bun"),
-  workerd: join(RT, "workerd/node_modules/workerd/bin/workerd"),
+  workerd: join(RT, "workerd/node_modules/@cloudflare/workerd-linux-64/bin/workerd"),
 };
 const RUN_TIMEOUT_MS = 180_000;
 const QUIET = { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", DO_NOT_TRACK: "1" };
@@ -196,6 +196,23 @@ console.log("RESULT " + JSON.stringify(result));
 if (!result.ok) throw new Error("smoke failed");
 `,
   );
+  if (hasDrizzle) {
+    copyFileSync(join(HERE, "drizzle-smoke.js"), join(app, "drizzle-smoke.js"));
+    writeFileSync(
+      join(app, "drizzle-entry.mjs"),
+      `import { PGlite } from "@electric-sql/pglite";
+import * as orm from "drizzle-orm";
+import * as pgCore from "drizzle-orm/pg-core";
+import { drizzle } from "drizzle-orm/pglite";
+import * as core from "hydracache";
+import * as drizzleCache from "hydracache/drizzle";
+import { smokeDrizzle } from "./drizzle-smoke.js";
+const result = await smokeDrizzle({ core, drizzleCache, PGlite, drizzle, pgCore, orm });
+console.log("RESULT " + JSON.stringify(result));
+if (!result.ok) throw new Error("drizzle smoke failed");
+`,
+    );
+  }
   // Node: prove the native decoder is loaded (cbor-x's Node entry found the addon).
   writeFileSync(
     join(app, "entry-node.mjs"),
@@ -254,6 +271,13 @@ async function bundle(app, entry, outfile, options) {
   });
 }
 
+/** "20.20.2", "2.9.6", "1.4.5": what `<runtime> --version` says. */
+async function runtimeVersion(runtime) {
+  if (runtime === "node") return process.version.slice(1);
+  const { out } = await run(BIN[runtime], ["--version"]);
+  return runtime === "deno" ? out.split(/\s+/)[1] : out.trim();
+}
+
 // --- runtimes --------------------------------------------------------------------------------------
 
 async function node(app) {
@@ -266,7 +290,7 @@ async function node(app) {
 }
 
 async function deno(app, control) {
-  const version = (await run(BIN.deno, ["--version"])).out.split(/\s+/)[1];
+  const version = await runtimeVersion("deno");
   const { code, out } = await run(BIN.deno, ["run", "entry.mjs"], { cwd: app });
   const result = parseResult(out);
   const ok = code === 0 && result?.ok === true;
@@ -280,7 +304,7 @@ async function deno(app, control) {
 }
 
 async function bun(app, control) {
-  const version = (await run(BIN.bun, ["--version"])).out.trim();
+  const version = await runtimeVersion("bun");
   const { code, out } = await run(BIN.bun, ["entry.mjs"], { cwd: app });
   const result = parseResult(out);
   const ok = code === 0 && result?.ok === true;
@@ -297,9 +321,9 @@ async function bun(app, control) {
 async function control(bin, args, app) {
   const { code, out } = await run(bin, [...args, "control.mjs"], { cwd: app });
   if (code === 0) return "control: cbor-x's Node entry passed too";
-  const reason = ["NotCapable", "TypeError", "panic", "Segmentation fault"].find((text) =>
-    out.includes(text),
-  );
+  const reason = /(NotCapable|\w*Error|panic|Segmentation fault)\b[^\n]{0,60}/.exec(
+    stripVTControlCharacters(out),
+  )?.[0];
   return `control: cbor-x's Node entry fails (${reason ?? `exit ${code}`})`;
 }
 
@@ -451,6 +475,22 @@ async function chromium(app) {
   }
 }
 
+/** hydracache/drizzle over PGlite, unbundled from the tarball; Deno reads PGlite's wasm and data files. */
+async function drizzlePglite(app, runtime, bin, args) {
+  const version = await runtimeVersion(runtime);
+  const { code, out } = await run(bin, [...args, "drizzle-entry.mjs"], { cwd: app });
+  const result = parseResult(out);
+  const ok = code === 0 && result?.ok === true;
+  const versions = `drizzle-orm ${installed("drizzle-orm")}, PGlite ${installed("@electric-sql/pglite")}`;
+  report(
+    `${runtime} drizzle`,
+    version,
+    ok,
+    `${summary(result)}, hydracache/drizzle with ${versions}`,
+    failureDetail(result, out),
+  );
+}
+
 /** The uvu test files, unchanged, through uvu's own CLI (`deno test`/`bun test` would run none). */
 async function uvu(runtime, bin, args) {
   for (const dir of ["test/core", "test/db"].filter((path) => existsSync(join(ROOT, path)))) {
@@ -459,13 +499,9 @@ async function uvu(runtime, bin, args) {
     const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
     const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
     const ok = code === 0 && total > 0 && passed === total;
-    const version =
-      runtime === "deno"
-        ? (await run(bin, ["--version"])).out.split(/\s+/)[1]
-        : (await run(bin, ["--version"])).out.trim();
     report(
       `${runtime} uvu`,
-      version,
+      await runtimeVersion(runtime),
       ok,
       `${dir}: ${passed}/${total} tests (source .ts, uvu CLI)`,
       plain.trim().split("\n").slice(-30).join("\n"),
@@ -486,6 +522,11 @@ try {
   await node(app);
   await deno(app, await control(BIN.deno, ["run"], app));
   await bun(app, await control(BIN.bun, [], app));
+  if (hasDrizzle) {
+    await drizzlePglite(app, "node", process.execPath, []);
+    await drizzlePglite(app, "deno", BIN.deno, ["run", "--allow-read=node_modules"]);
+    await drizzlePglite(app, "bun", BIN.bun, []);
+  }
   await workerd(app);
   await edge(app);
   await chromium(app);
