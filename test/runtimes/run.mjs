@@ -42,6 +42,7 @@ const BIN = {
   bun: join(RT, "bun/node_modules/@oven/bun-linux-x64/bin/bun"),
   workerd: join(RT, "workerd/node_modules/@cloudflare/workerd-linux-64/bin/workerd"),
 };
+const CHROMIUM = "/usr/bin/chromium";
 const RUN_TIMEOUT_MS = 180_000;
 const QUIET = { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", DO_NOT_TRACK: "1" };
 const ENV = {
@@ -132,14 +133,18 @@ async function installRuntimes() {
   for (const [index, { code, out }] of (await Promise.all(installs)).entries()) {
     if (code !== 0) throw new Error(`npm install ${missing[index][1]} failed:\n${out}`);
   }
-  if (!existsSync("/usr/bin/chromium")) {
-    console.log("setup: installing Debian's chromium (apt-get)");
-    execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore" });
-    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], {
-      stdio: "ignore",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-  }
+}
+
+/** Debian's chromium, when missing. Resolves to why it could not be installed, if it could not. */
+async function installChromium() {
+  if (existsSync(CHROMIUM)) return undefined;
+  console.log("setup: installing Debian's chromium (apt-get)");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const update = await run("apt-get", ["update", "-qq"], { env });
+  const install = await run("apt-get", ["install", "-y", "-qq", "chromium"], { env });
+  return existsSync(CHROMIUM)
+    ? undefined
+    : `apt-get could not install chromium:\n${update.out}${install.out}`;
 }
 
 const readJson = (path) => JSON.parse(readFileSync(path, "utf8"));
@@ -383,8 +388,9 @@ async function edge(app) {
 }
 
 /** Serves `app` on localhost; a page posts its result to /result. Kills Chromium by its PID. */
-async function chromium(app) {
-  const version = execFileSync("/usr/bin/chromium", ["--version"], {
+async function chromium(app, missing) {
+  if (missing) return report("chromium", "-", false, "not installed", missing);
+  const version = execFileSync(CHROMIUM, ["--version"], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "ignore"],
   })
@@ -447,7 +453,7 @@ async function chromium(app) {
           XDG_DATA_HOME: profile,
         };
         browser = spawn(
-          "/usr/bin/chromium",
+          CHROMIUM,
           [
             "--headless",
             "--no-sandbox",
@@ -514,7 +520,11 @@ async function uvu(runtime, bin, args) {
 mkdirSync(RT, { recursive: true });
 const app = mkdtempSync(join(tmpdir(), "hydracache-runtimes-"));
 try {
-  const [, extract] = await Promise.all([installRuntimes(), installTarball(app)]);
+  const [, chromiumMissing, extract] = await Promise.all([
+    installRuntimes(),
+    installChromium(),
+    installTarball(app),
+  ]);
   writeEntries(app);
   console.log(
     `setup: ${pkg.name}@${pkg.version} packed and installed without overrides (${extract}); subpaths: ${["hydracache", hasDb && "hydracache/db", hasDrizzle && "hydracache/drizzle"].filter(Boolean).join(", ")}`,
@@ -529,7 +539,7 @@ try {
   }
   await workerd(app);
   await edge(app);
-  await chromium(app);
+  await chromium(app, chromiumMissing);
   await uvu("deno", BIN.deno, ["run", "--allow-env", "--allow-read"]);
   await uvu("bun", BIN.bun, []);
 } catch (error) {
