@@ -175,14 +175,19 @@ async function installTarball(app) {
   writeFileSync(join(app, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   const install = await run("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock"], { cwd: app });
   if (install.code !== 0) throw new Error(`npm install of the tarball failed:\n${install.out}`);
+  // Today cbor-extract 2.2.3 has no published binaries and is compiled; should binaries appear,
+  // the prebuilt package is used instead. Without either, Node's native path cannot be shown.
   const extract = join(app, "node_modules/cbor-extract");
   const extractVersion = readJson(join(extract, "package.json")).version;
-  if (!existsSync(join(extract, "build/Release/extract.node"))) {
-    throw new Error(
-      `cbor-extract ${extractVersion} was not built (needs g++, make, python3): nothing to prove Bun safe against`,
-    );
+  if (existsSync(join(extract, "build/Release/extract.node"))) {
+    return `cbor-extract ${extractVersion}, built from source`;
   }
-  return `cbor-extract ${extractVersion}, built from source`;
+  if (existsSync(join(app, `node_modules/@cbor-extract/cbor-extract-${process.platform}-${process.arch}`))) {
+    return `cbor-extract ${extractVersion}, prebuilt binary`;
+  }
+  throw new Error(
+    `cbor-extract ${extractVersion} has no binary and was not built (needs g++, make, python3)`,
+  );
 }
 
 function writeEntries(app) {
@@ -317,7 +322,7 @@ async function bun(app, control) {
     "bun",
     version,
     ok,
-    `${summary(result)}, unbundled, source-built addon present; ${control}`,
+    `${summary(result)}, unbundled, beside the native addon; ${control}`,
     failureDetail(result, out),
   );
 }
@@ -416,7 +421,8 @@ async function chromium(app, missing) {
       const profile = mkdtempSync(join(app, "chromium-"));
       const finish = (value) => {
         clearTimeout(timer);
-        browser?.kill("SIGKILL");
+        // Chromium's renderer and utility processes share the group of the browser we started.
+        if (browser?.exitCode === null) process.kill(-browser.pid, "SIGKILL");
         server.close();
         done(value);
       };
@@ -466,7 +472,7 @@ async function chromium(app, missing) {
             `--user-data-dir=${profile}`,
             `http://127.0.0.1:${port}${path}`,
           ],
-          { env: { ...process.env, ...home }, stdio: "ignore" },
+          { env: { ...process.env, ...home }, stdio: "ignore", detached: true },
         );
       });
     });
