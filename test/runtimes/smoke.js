@@ -169,15 +169,30 @@ function coreChecks(core) {
       equal(await cache.get("user:1"), undefined, "nothing stored");
       equal(cache.stats().staleLoadDiscards, 1, "stats.staleLoadDiscards");
     },
-    "TTL: an entry past its ttl is never returned": async () => {
-      const cache = HydraCache.local().defaultTtl(60_000).build();
-      await cache.put("short", "v", { ttl: 20 });
-      await cache.put("forever", "v", { ttl: Number.POSITIVE_INFINITY });
-      equal(await cache.get("short"), "v", "before expiry");
-      await sleep(60);
-      equal(await cache.get("short"), undefined, "after expiry");
-      equal(await cache.containsKey("short"), false, "containsKey after expiry");
-      equal(await cache.get("forever"), "v", "ttl Infinity");
+    "TTL: an entry past its ttl is never returned (a hand-moved clock, then the real one)": async () => {
+      let now = 1_000_000;
+      const manual = HydraCache.local()
+        .defaultTtl(60_000)
+        .clock(() => now)
+        .build();
+      await manual.put("short", "v", { ttl: 20 });
+      await manual.put("default", "v");
+      await manual.put("forever", "v", { ttl: Number.POSITIVE_INFINITY });
+      now += 19;
+      equal(await manual.get("short"), "v", "before expiry");
+      now += 1;
+      equal(await manual.get("short"), undefined, "at expiry");
+      equal(await manual.containsKey("short"), false, "containsKey after expiry");
+      now += 60_000;
+      equal(await manual.get("default"), undefined, "defaultTtl");
+      now += 1e12;
+      equal(await manual.get("forever"), "v", "ttl Infinity");
+      // The runtime's own clock advances (margins wide enough for a loaded machine).
+      const real = local();
+      await real.put("short", "v", { ttl: 250 });
+      equal(await real.get("short"), "v", "real clock, before expiry");
+      await sleep(400);
+      equal(await real.get("short"), undefined, "real clock, after expiry");
     },
     "capacity: maxCapacity is a hard bound and evictions are counted": async () => {
       const cache = HydraCache.local().maxCapacity(8).build();
