@@ -1,6 +1,9 @@
 // One small adapter per implementation, so every workload drives every cache the same way.
 // Each adapter is configured the way its library's README shows; where that changes what is
 // measured (serialisation, bounds, TTL units), `semantics` says so and docs/BENCHMARKS.md repeats it.
+
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { createCache as createDedupeCache } from "async-cache-dedupe";
 import { BentoCache, bentostore } from "bentocache";
 import { memoryDriver } from "bentocache/drivers/memory";
@@ -59,9 +62,15 @@ export const TTL_MS = 300_000;
 
 const fmt = (n: number): string => n.toLocaleString("en-US");
 
-function hydra(options: AdapterOptions, reference: boolean): CacheAdapter {
-  let builder = HydraCache.local().maxCapacity(options.capacity).defaultTtl(TTL_MS);
-  if (reference) builder = builder.codec(referenceCodec);
+/** The part of the `hydracache` module the adapter needs (the candidate engine provides the same). */
+interface HydraModule {
+  readonly HydraCache: typeof HydraCache;
+  readonly referenceCodec: typeof referenceCodec;
+}
+
+function hydra(module: HydraModule, options: AdapterOptions, reference: boolean): CacheAdapter {
+  let builder = module.HydraCache.local().maxCapacity(options.capacity).defaultTtl(TTL_MS);
+  if (reference) builder = builder.codec(module.referenceCodec);
   const cache = builder.build();
   const { loader, tagsOf } = options;
   const getOrLoad =
@@ -81,8 +90,9 @@ function hydra(options: AdapterOptions, reference: boolean): CacheAdapter {
 }
 
 /**
- * The p-memoize pattern over any map-like store: hits return a resolved promise, concurrent
- * misses share one pending promise that is deleted when it settles.
+ * The p-memoize pattern over any map-like store, written the way one would by hand: the caller
+ * passes a loader closure per call (as with hydracache), hits return a resolved promise, and
+ * concurrent misses share one pending promise that is deleted when it settles.
  */
 function promiseMemo(
   store: { get(key: string): unknown; set(key: string, value: unknown): unknown; keys(): Iterable<string> },
@@ -91,8 +101,8 @@ function promiseMemo(
   decode: ((stored: unknown) => unknown) | undefined,
 ): CacheAdapter {
   const pending = new Map<string, Promise<unknown>>();
-  const load = (key: string): Promise<unknown> => {
-    const promise = Promise.resolve(loader(key)).then(
+  const load = (key: string, fetch: () => unknown): Promise<unknown> => {
+    const promise = Promise.resolve(fetch()).then(
       (value) => {
         pending.delete(key);
         const stored = encode(value);
@@ -108,22 +118,24 @@ function promiseMemo(
     return promise;
   };
   if (decode === undefined) {
+    const memo = (key: string, fetch: () => unknown): Promise<unknown> => {
+      const hit = store.get(key);
+      return hit !== undefined ? Promise.resolve(hit) : (pending.get(key) ?? load(key, fetch));
+    };
     return {
-      getOrLoad: (key) => {
-        const hit = store.get(key);
-        return hit !== undefined ? Promise.resolve(hit) : (pending.get(key) ?? load(key));
-      },
+      getOrLoad: (key) => memo(key, () => loader(key)),
       get: (key) => Promise.resolve(store.get(key)),
       held: () => countKeys(store),
       close: async () => {},
     };
   }
+  const memo = (key: string, fetch: () => unknown): Promise<unknown> => {
+    const hit = store.get(key);
+    if (hit !== undefined) return Promise.resolve(decode(hit));
+    return (pending.get(key) ?? load(key, fetch)).then(decode);
+  };
   return {
-    getOrLoad: (key) => {
-      const hit = store.get(key);
-      if (hit !== undefined) return Promise.resolve(decode(hit));
-      return (pending.get(key) ?? load(key)).then(decode);
-    },
+    getOrLoad: (key) => memo(key, () => loader(key)),
     get: (key) => {
       const hit = store.get(key);
       return Promise.resolve(hit === undefined ? undefined : decode(hit));
@@ -147,6 +159,42 @@ export const cbor: Encoder = new Encoder({ useRecords: false });
 const cborEncode = (value: unknown): unknown => new Uint8Array(cbor.encode(value));
 const cborDecode = (stored: unknown): unknown => cbor.decode(stored as Uint8Array);
 
+/**
+ * An optional candidate engine for before/after runs: HYDRACACHE_CANDIDATE=<dir containing a
+ * patched copy of src/> adds "candidate" rows for both codecs, measured interleaved with the rest.
+ */
+const candidateDir = process.env.HYDRACACHE_CANDIDATE;
+const candidate: HydraModule | undefined =
+  candidateDir === undefined || candidateDir === ""
+    ? undefined
+    : ((await import(pathToFileURL(resolve(candidateDir, "index.ts")).href)) as HydraModule);
+
+const candidates: Implementation[] =
+  candidate === undefined
+    ? []
+    : [
+        {
+          id: "candidate-cbor",
+          name: "candidate engine (CBOR)",
+          copies: true,
+          tags: true,
+          bound: (n) => `hard ≤ ${fmt(n)} (candidate)`,
+          config: `HYDRACACHE_CANDIDATE=${candidateDir}`,
+          semantics: "A patched engine under evaluation, default codec.",
+          create: (o) => hydra(candidate, o, false),
+        },
+        {
+          id: "candidate-ref",
+          name: "candidate engine (referenceCodec)",
+          copies: false,
+          tags: true,
+          bound: (n) => `hard ≤ ${fmt(n)} (candidate)`,
+          config: `HYDRACACHE_CANDIDATE=${candidateDir}`,
+          semantics: "A patched engine under evaluation, referenceCodec.",
+          create: (o) => hydra(candidate, o, true),
+        },
+      ];
+
 export const IMPLEMENTATIONS: readonly Implementation[] = [
   {
     id: "hydra-cbor",
@@ -156,7 +204,7 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     bound: (n) => `hard ≤ ${fmt(n)}; keeps ≥ ${fmt(Math.ceil(n / 2))} most recent (quick-lru maxSize ⌈n/2⌉)`,
     config: "HydraCache.local().maxCapacity(n).defaultTtl(300_000).build()",
     semantics: "Stores CBOR bytes; every caller decodes its own copy. TTL in ms, checked on every read.",
-    create: (o) => hydra(o, false),
+    create: (o) => hydra({ HydraCache, referenceCodec }, o, false),
   },
   {
     id: "hydra-ref",
@@ -166,7 +214,7 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     bound: (n) => `hard ≤ ${fmt(n)}; keeps ≥ ${fmt(Math.ceil(n / 2))} most recent`,
     config: "… .codec(referenceCodec).build()",
     semantics: "Stores the value itself; callers share one object (read-only by contract).",
-    create: (o) => hydra(o, true),
+    create: (o) => hydra({ HydraCache, referenceCodec }, o, true),
   },
   {
     id: "map",
@@ -299,4 +347,5 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
       };
     },
   },
+  ...candidates,
 ];

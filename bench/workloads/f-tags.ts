@@ -6,6 +6,8 @@ import { collect, isolate, latency, now, roundOrder, Samples, type Settings } fr
 import { count, duration, type Medians, seriesOf, table, type WorkloadResult } from "../lib/report.ts";
 
 const GROUP = 1_000;
+/** Pseudo-implementation: the least a tag index can do (one Map of entries, one Map of tag → Set). */
+const FLOOR = "floor";
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
 export async function tags(settings: Settings): Promise<WorkloadResult> {
@@ -48,13 +50,14 @@ export async function tags(settings: Settings): Promise<WorkloadResult> {
       await checkInvalidated(impl, cache, groups);
       await cache.close();
     }
+    floorInvalidations(entries, tagLists, invalidationsPerRound, (x) => samples.add("invalidate", FLOOR, x));
   }
   const ids = implementations.map((impl) => impl.id);
   const {
     invalidate = {},
     hitTagged = {},
     hitUntagged = {},
-  } = samples.medians(["invalidate", "hitTagged", "hitUntagged"], ids);
+  } = samples.medians(["invalidate", "hitTagged", "hitUntagged"], [...ids, FLOOR]);
   const tagOverhead = seriesOf(ids, (id) =>
     hitTagged[id] === undefined || hitUntagged[id] === undefined
       ? undefined
@@ -75,13 +78,13 @@ export async function tags(settings: Settings): Promise<WorkloadResult> {
         "hit, untagged",
         "tag cost per hit",
       ],
-      implementations.map((impl) => [
+      [...implementations, { id: FLOOR, name: "floor: Map + tag → Set index, by hand" }].map((impl) => [
         impl.name,
         duration(invalidate[impl.id]),
         removed[impl.id] === undefined ? "n/a" : count(Math.min(...(removed[impl.id] as number[]))),
         duration(hitTagged[impl.id]),
         duration(hitUntagged[impl.id]),
-        `${(tagOverhead[impl.id] ?? Number.NaN).toFixed(0)} ns`,
+        tagOverhead[impl.id] === undefined ? "–" : `${(tagOverhead[impl.id] as number).toFixed(0)} ns`,
       ]),
     ),
     "",
@@ -95,4 +98,46 @@ async function checkInvalidated(impl: Implementation, cache: CacheAdapter, group
   if ((await cache.get(`t:${1}`)) !== undefined)
     throw new Error(`${impl.name}: invalidated entry t:1 still present`);
   if ((await cache.get(`t:${groups}`)) === undefined) throw new Error(`${impl.name}: entry t:${groups} lost`);
+}
+
+/**
+ * The floor for invalidation on this machine: a hand-written Map of entries plus a Map of tag → Set
+ * of keys, with the same data, removing each entry and its other tag, and nothing else (no TTL, no
+ * stats, no in-flight loads). Reports one sample per invalidated tag, in ns.
+ */
+function floorInvalidations(
+  entries: number,
+  tagLists: readonly (readonly string[])[],
+  invalidations: number,
+  report: (ns: number) => void,
+): void {
+  const values = new Map<string, { value: unknown; tags: readonly string[] }>();
+  const index = new Map<string, Set<string>>();
+  for (let i = 0; i < entries; i++) {
+    const key = `t:${i}`;
+    const tags = tagLists[i] as readonly string[];
+    values.set(key, { value: makeRow(i), tags });
+    for (const tag of tags) {
+      const keys = index.get(tag);
+      if (keys === undefined) index.set(tag, new Set([key]));
+      else keys.add(key);
+    }
+  }
+  for (let g = 1; g <= invalidations; g++) {
+    collect();
+    const tag = `group:${g}`;
+    const start = now();
+    const keys = index.get(tag) ?? new Set<string>();
+    index.delete(tag);
+    for (const key of keys) {
+      const entry = values.get(key);
+      values.delete(key);
+      for (const other of entry?.tags ?? []) {
+        const set = index.get(other);
+        if (set?.delete(key) && set.size === 0) index.delete(other);
+      }
+    }
+    report((now() - start) * 1e6);
+    if (keys.size !== GROUP) throw new Error(`floor removed ${keys.size}`);
+  }
 }
