@@ -86,7 +86,7 @@ const SPECS: readonly TargetSpec[] = [
     "miss + load with CBOR ≤ 2 µs",
     (g) => g("B", "miss", "hydra-cbor"),
     (x) => x <= 2000,
-    (x) => ns(x),
+    (x, g) => `${ns(x)} (bare cbor-x encode + decode: ${ns(g("B", "miss", "cbor-x-encode-decode"))})`,
   ),
   ratioTarget(
     "C",

@@ -1,11 +1,16 @@
 // (B) Miss + load with eviction: getOrLoad on a key never seen before, in a cache kept at capacity,
 // so every call misses, runs the loader, stores (encodes, where the library does) and evicts one.
-import { type CacheAdapter, IMPLEMENTATIONS, type Implementation } from "../lib/adapters.ts";
+import { type CacheAdapter, cbor, IMPLEMENTATIONS, type Implementation } from "../lib/adapters.ts";
 import { makeRow } from "../lib/data.ts";
 import { latency, roundOrder, Samples, type Settings } from "../lib/measure.ts";
 import { duration, type Medians, table, type WorkloadResult } from "../lib/report.ts";
 
 const CAPACITY = 10_000;
+/**
+ * Pseudo-implementation: what the default codec alone costs per miss (the row is encoded to store
+ * it and decoded for the caller, who gets a copy like every later hit), with no cache around it.
+ */
+const CODEC_FLOOR = "cbor-x-encode-decode";
 
 export async function missLatency(settings: Settings): Promise<WorkloadResult> {
   const opts = settings.quick ? { batch: 128, samples: 4, minMs: 2 } : { batch: 256, samples: 8, minMs: 30 };
@@ -20,11 +25,14 @@ export async function missLatency(settings: Settings): Promise<WorkloadResult> {
     caches.set(impl, { cache, op });
   }
   const samples = new Samples();
+  let floorId = 0;
+  const codecFloor = () => cbor.decode(new Uint8Array(cbor.encode(makeRow(++floorId))));
   for (let round = 0; round < settings.rounds; round++) {
     for (const impl of roundOrder(IMPLEMENTATIONS, round)) {
       const { op } = caches.get(impl) as { op: () => Promise<unknown> };
       samples.add("miss", impl.id, await latency(op, opts));
     }
+    samples.add("miss", CODEC_FLOOR, await latency(codecFloor, opts));
   }
   const held: Record<string, number | undefined> = {};
   for (const [impl, { cache }] of caches) {
@@ -33,7 +41,7 @@ export async function missLatency(settings: Settings): Promise<WorkloadResult> {
   }
   const medians: Medians = samples.medians(
     ["miss"],
-    IMPLEMENTATIONS.map((impl) => impl.id),
+    [...IMPLEMENTATIONS.map((impl) => impl.id), CODEC_FLOOR],
   );
   const markdown = [
     "### (B) Miss + load, with eviction",
@@ -47,6 +55,13 @@ export async function missLatency(settings: Settings): Promise<WorkloadResult> {
         duration(medians.miss?.[impl.id]),
         held[impl.id] === undefined ? "n/a" : (held[impl.id] as number).toLocaleString("en-US"),
         impl.bound(CAPACITY),
+      ]).concat([
+        [
+          "floor: bare cbor-x encode + decode of one row",
+          duration(medians.miss?.[CODEC_FLOOR]),
+          "–",
+          "no cache: the default codec's own cost",
+        ],
       ]),
       "lrrl",
     ),

@@ -40,8 +40,8 @@ export async function tags(settings: Settings): Promise<WorkloadResult> {
       samples.add("hitTagged", impl.id, await latency(isolate(cache.getOrLoad, "t:7"), hitOpts));
       samples.add("hitUntagged", impl.id, await latency(isolate(cache.getOrLoad, "p:7"), hitOpts));
       // Invalidation: one group tag at a time, groups the hit keys are not in.
+      collect();
       for (let g = 1; g <= invalidationsPerRound; g++) {
-        collect();
         const start = now();
         const result = await (cache.invalidateTag as (tag: string) => Promise<unknown>)(`group:${g}`);
         samples.add("invalidate", impl.id, (now() - start) * 1e6);
@@ -67,7 +67,7 @@ export async function tags(settings: Settings): Promise<WorkloadResult> {
   const markdown = [
     `### (F) Tags: invalidate one tag covering ${count(GROUP)} of ${count(entries)} entries`,
     "",
-    `Every entry carries a group tag (${count(GROUP)} entries each) and its own entity tag. Invalidation: wall time of one awaited call, median over ${invalidationsPerRound} tags × ${rounds} rounds. Hits: getOrLoad on the same row stored with 2 tags or none, in the same full cache.`,
+    `Every entry carries a group tag (${count(GROUP)} entries each) and its own entity tag. Invalidation: wall time of one awaited call (one full GC after the fill, none in between), median over ${invalidationsPerRound} tags × ${rounds} rounds. Hits: getOrLoad on the same row stored with 2 tags or none, in the same full cache.`,
     "",
     table(
       [
@@ -123,8 +123,8 @@ function floorInvalidations(
       else keys.add(key);
     }
   }
+  collect();
   for (let g = 1; g <= invalidations; g++) {
-    collect();
     const tag = `group:${g}`;
     const start = now();
     const keys = index.get(tag) ?? new Set<string>();
