@@ -149,15 +149,14 @@ const SPECS: readonly TargetSpec[] = [
   ),
   ratioTarget(
     "G",
-    "cached Drizzle select ≥ 5× faster than a Map-based Drizzle Cache hit (PGlite)",
-    (g) =>
-      div(
-        g("G", "pglite", "map-cache"),
-        Math.min(
-          g("G", "pglite", "drizzle-db-cache") ?? Number.NaN,
-          g("G", "pglite", "hydra-drizzle-cache") ?? Number.NaN,
-        ),
-      ),
+    "cached Drizzle select (DrizzleDbCache entity) ≥ 5× faster than a Map-based Drizzle Cache hit (PGlite)",
+    (g) => div(g("G", "pglite", "map-cache"), g("G", "pglite", "drizzle-db-cache")),
+    (x) => x >= 5,
+  ),
+  ratioTarget(
+    "G",
+    "cached Drizzle select (HydraDrizzleCache) ≥ 5× faster than a Map-based Drizzle Cache hit (PGlite)",
+    (g) => div(g("G", "pglite", "map-cache"), g("G", "pglite", "hydra-drizzle-cache")),
     (x) => x >= 5,
   ),
 ];
