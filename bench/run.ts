@@ -99,6 +99,8 @@ const loadAverageAtEnd = loadavg().map((x) => Number(x.toFixed(2)));
 log(`\nTotal ${seconds.toFixed(1)} s · load average at end ${loadAverageAtEnd.join(", ")}`);
 
 // Chart: hit latency (A) and stampede time (C) per implementation, row values, log scale.
+// Candidate rows (HYDRACACHE_CANDIDATE) stay in the tables, not in the chart.
+const charted = IMPLEMENTATIONS.filter((impl) => !impl.id.startsWith("candidate"));
 const a = results.find((r) => r.id === "A")?.medians["getOrLoad/row"];
 const c = results.find((r) => r.id === "C")?.medians.row;
 const panels = [
@@ -107,7 +109,7 @@ const panels = [
     : [
         {
           title: "(A) getOrLoad hit on a warm key, ~100 B row (lower is better)",
-          bars: IMPLEMENTATIONS.map((impl) => ({
+          bars: charted.map((impl) => ({
             label: impl.name,
             ns: a[impl.id],
             highlight: impl.id.startsWith("hydra"),
@@ -120,7 +122,7 @@ const panels = [
         {
           title: "(C) Stampede: 10,000 concurrent callers on one missing key, total time (lower is better)",
           bars: [
-            ...IMPLEMENTATIONS.map((impl) => ({
+            ...charted.map((impl) => ({
               label: impl.name,
               ns: c[impl.id],
               highlight: impl.id.startsWith("hydra"),
