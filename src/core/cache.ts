@@ -45,6 +45,35 @@ export interface EngineState {
 export let inspectEngine: (cache: HydraCache) => EngineState;
 
 /**
+ * A load whose value arrives from outside, for adapters whose host runs the query between a
+ * `get` and a `put` hook (Drizzle's `Cache`). It is a real engine load: callers join it, and an
+ * invalidation that overtakes it keeps its value out of the store.
+ */
+export interface ExternalLoad {
+  /** Delivers the value; `ttlMs` (when given) replaces the TTL chosen when the load started. */
+  complete(value: unknown, ttlMs?: number): void;
+  /** Fails the load: every waiter rejects with `LOADER_FAILED` whose `cause` is `error`. */
+  fail(error: unknown): void;
+}
+
+/** What {@link acquireEntry} found: a hit, a load to join, or a new load the caller must complete. */
+export type Acquired =
+  | { readonly kind: "hit"; readonly value: unknown }
+  | { readonly kind: "join"; readonly result: Promise<unknown> }
+  | { readonly kind: "start"; readonly load: ExternalLoad };
+
+/**
+ * Looks `key` up synchronously and, on a miss with no load in flight, starts an external load.
+ * For adapters inside this package; not part of the public API.
+ */
+export let acquireEntry: (
+  cache: HydraCache,
+  key: string,
+  tags: readonly string[],
+  ttlMs: number | undefined,
+) => Acquired;
+
+/**
  * The local async cache: typed reads, loads shared by concurrent callers (single-flight),
  * TTLs, tags, and invalidation that a running load can never undo.
  *
@@ -83,6 +112,7 @@ export class HydraCache {
 
   static {
     inspectEngine = (cache) => cache.#inspect();
+    acquireEntry = (cache, key, tags, ttlMs) => cache.#acquire(key, tags, ttlMs);
   }
 
   /** The value stored under `key`, or `undefined` when missing or expired. A stored `null` is `null`. */
@@ -276,6 +306,44 @@ export class HydraCache {
       },
     );
     return load;
+  }
+
+  #acquire(key: string, tags: readonly string[], ttlMs: number | undefined): Acquired {
+    const entry = this.#store.get(key);
+    if (entry !== undefined) {
+      if (this.#isLive(entry)) {
+        const value = this.#decodeEntry(key, entry);
+        this.#stats.hits++;
+        return { kind: "hit", value };
+      }
+      this.#remove(key, entry);
+    }
+    this.#stats.misses++;
+    const current = this.#inFlight.get(key);
+    if (current !== undefined) {
+      this.#stats.singleFlightJoins++;
+      return { kind: "join", result: current.result.then((stored) => this.#decodeLoaded(key, stored)) };
+    }
+    const options = { ttlMs, tags };
+    let deliver!: (value: unknown) => void;
+    let fail!: (error: unknown) => void;
+    const arrival = new Promise((resolve, reject) => {
+      deliver = resolve;
+      fail = reject;
+    });
+    this.#startLoad(key, options, () => arrival).result.catch(() => {
+      // Waiters see the failure through their own joins; the load itself needs no handler.
+    });
+    return {
+      kind: "start",
+      load: {
+        complete(value, lateTtlMs) {
+          if (lateTtlMs !== undefined) options.ttlMs = lateTtlMs;
+          deliver(value);
+        },
+        fail,
+      },
+    };
   }
 
   #storeLoaded(load: Load, options: ResolvedOptions, value: unknown): unknown {

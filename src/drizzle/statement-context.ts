@@ -1,0 +1,24 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { ExternalLoad } from "../core/cache.ts";
+
+/**
+ * What `withHydraCache` knows about the statement or transaction running now, shared with the
+ * cache hooks through AsyncLocalStorage (Drizzle's hooks cannot see the end of a write, a failed
+ * query or a transaction).
+ */
+export interface StatementContext {
+  /** Inside `db.transaction(…)`: reads bypass the cache, writes are invalidated after commit. */
+  readonly inTransaction: boolean;
+  /** Invalidations of what this statement or transaction wrote, run again when it ends. */
+  readonly written: Array<() => Promise<void>>;
+  /** hydracache's own key for this select (SQL + filled parameters, BigInt-safe). */
+  readonly derivedKey?: string | undefined;
+  /** Tables found in the statement's SQL, beside those Drizzle reports. */
+  readonly tablesRead?: readonly string[] | undefined;
+  /** The load this statement's cache miss started, failed if the query fails. */
+  load?: ExternalLoad;
+}
+
+/** The context of the statement running now, if it runs through `withHydraCache`. */
+export const statementContext: AsyncLocalStorage<StatementContext> =
+  new AsyncLocalStorage<StatementContext>();

@@ -1,0 +1,60 @@
+import { integer, pgSchema, pgTable } from "drizzle-orm/pg-core";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { queryKey, tableName, tableTag } from "../../src/drizzle/index.ts";
+import { CacheError } from "../../src/index.ts";
+
+const users = pgTable("users", { id: integer("id") });
+const posts = pgSchema("auth").table("posts", { id: integer("id") });
+
+test("tableTag: table:<name>, schema-qualified outside the default schema, the same for objects and strings", () => {
+  assert.is(tableTag(users), "table:users");
+  assert.is(tableTag("users"), "table:users");
+  assert.is(tableTag("public.users"), "table:users");
+  assert.is(tableTag(posts), "table:auth.posts");
+  assert.is(tableTag("auth.posts"), "table:auth.posts");
+  assert.is(tableName(posts), "auth.posts");
+  assert.throws(() => tableTag({} as never), /not a Drizzle table/);
+});
+
+test("queryKey: distinct statements or parameters never share a key", () => {
+  const sql = "select $1";
+  const params: unknown[][] = [
+    [1],
+    ["1"],
+    [1n],
+    [true],
+    ["true"],
+    [null],
+    [undefined],
+    ["null"],
+    [new Date(0)],
+    [0],
+    [new Uint8Array([1, 2])],
+    [[1, 2]],
+    ["1,2"],
+    [{ a: 1 }],
+    [{ a: "1" }],
+    [Number.NaN],
+    ["NaN"],
+    [Number.POSITIVE_INFINITY],
+    [["n", 1]],
+    [1, 2],
+    ["1", "2"],
+  ];
+  const keys = params.map((values) => queryKey(sql, values));
+  assert.is(new Set(keys).size, keys.length);
+  assert.is.not(queryKey("select 1", []), queryKey("select 2", []));
+  assert.is(queryKey(sql, [1n << 70n]), queryKey(sql, [1n << 70n]));
+});
+
+test("queryKey: a parameter Drizzle would never send is INVALID_KEY", () => {
+  for (const bad of [Symbol("s"), () => 1]) {
+    assert.throws(
+      () => queryKey("select $1", [bad]),
+      (error: unknown) => CacheError.is(error) && error.code === "INVALID_KEY",
+    );
+  }
+});
+
+test.run();
