@@ -48,7 +48,33 @@ test("queryKey: distinct statements or parameters never share a key", () => {
   assert.is(queryKey(sql, [1n << 70n]), queryKey(sql, [1n << 70n]));
 });
 
+test("queryKey: byte arrays, typed arrays, buffers, -0 and toJSON objects are told apart", () => {
+  const bytes = [1, 0, 2, 0];
+  const params: unknown[] = [
+    new Uint8Array(bytes),
+    new Uint16Array(new Uint8Array(bytes).buffer),
+    new DataView(new Uint8Array(bytes).buffer),
+    new Uint8Array(bytes).buffer,
+    0,
+    -0,
+    { toJSON: () => "x" },
+    "x",
+  ];
+  const keys = params.map((value) => queryKey("select $1", [value]));
+  assert.is(new Set(keys).size, keys.length);
+});
+
 test("queryKey: a parameter Drizzle would never send is INVALID_KEY", () => {
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.throws(
+    () => queryKey("select $1", [cyclic]),
+    (error: unknown) => CacheError.is(error) && error.code === "INVALID_KEY",
+  );
+  assert.throws(
+    () => queryKey(5 as never, []),
+    (error: unknown) => CacheError.is(error) && error.code === "INVALID_KEY",
+  );
   for (const bad of [Symbol("s"), () => 1]) {
     assert.throws(
       () => queryKey("select $1", [bad]),
