@@ -1,7 +1,11 @@
-// Type tests for the PUBLISHED declarations: "hydracache" and "hydracache/db" resolve through the
-// package's own exports to dist/*.d.ts (run `node build.mjs` first), with no @types/node, as a
-// Deno, browser or workerd user sees them. `tsc -p test/types` fails when an expectation breaks,
-// and when a `@ts-expect-error` line stops being an error.
+// Type tests for the PUBLISHED declarations: "hydracache", "hydracache/db" and "hydracache/drizzle"
+// resolve through the package's own exports to dist/*.d.ts (run `node build.mjs` first), with no
+// @types/node, as a Deno, browser or workerd user sees them. `tsc -p test/types` fails when an
+// expectation breaks, and when a `@ts-expect-error` line stops being an error.
+
+import { eq } from "drizzle-orm";
+import { integer, pgTable, text } from "drizzle-orm/pg-core";
+import type { PgliteDatabase } from "drizzle-orm/pglite";
 import {
   type CacheError,
   type CacheErrorCode,
@@ -12,6 +16,7 @@ import {
   type TypedCache,
 } from "hydracache";
 import { DbCache, type DbQuery, defineEntity } from "hydracache/db";
+import { DrizzleDbCache, HydraDrizzleCache, type tableTag, withHydraCache } from "hydracache/drizzle";
 
 /** `true` only when A and B are the same type (not merely assignable). */
 type Equal<A, B> = (<V>() => V extends A ? 1 : 2) extends <V>() => V extends B ? 1 : 2 ? true : false;
@@ -105,3 +110,23 @@ const maybe = await queries
 expectType<User | null, typeof maybe>(true);
 
 export { code, wrongCode };
+
+// hydracache/drizzle: row types come from the Drizzle query; options are checked.
+const usersTable = pgTable("users", { id: integer("id").primaryKey(), name: text("name").notNull() });
+declare const pg: PgliteDatabase;
+const drizzleQueries = new DrizzleDbCache(cache, "db");
+const drizzleRows = await drizzleQueries.cached().fetchAll(pg.select().from(usersTable));
+expectType<{ id: number; name: string }[], typeof drizzleRows>(true);
+const drizzleRow = await drizzleQueries
+  .entity("user", 1)
+  .fetchOne(pg.select().from(usersTable).where(eq(usersTable.id, 1)));
+expectType<{ id: number; name: string }, typeof drizzleRow>(true);
+expectType<string, ReturnType<typeof tableTag>>(true);
+const cachedDb: PgliteDatabase = withHydraCache(pg);
+new HydraDrizzleCache(cache, { strategy: "all", ttl: 60_000, namespace: "drizzle" });
+// @ts-expect-error strategy is "explicit" or "all"
+new HydraDrizzleCache(cache, { strategy: "always" });
+// @ts-expect-error ttl is a number of milliseconds
+new HydraDrizzleCache(cache, { ttl: "1m" });
+
+export { cachedDb };
