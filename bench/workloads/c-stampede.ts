@@ -35,8 +35,10 @@ export async function stampede(settings: Settings): Promise<WorkloadResult> {
   const samples = new Samples();
   const loaderRuns: Record<string, Record<string, number[]>> = {};
   const warmup = settings.quick ? 0 : 1;
+  // The smoke run keeps the 10,000 callers but skips the 50-row value (the slow half).
+  const shapes = settings.quick ? SHAPES.filter((shape) => shape.id === "row") : SHAPES;
   for (let round = -warmup; round < settings.rounds; round++) {
-    for (const shape of SHAPES) {
+    for (const shape of shapes) {
       const bytes = new Uint8Array(cbor.encode(shape.make()));
       const entries = [...roundOrder(caches, Math.max(round, 0)), undefined];
       for (const entry of entries) {

@@ -10,8 +10,8 @@ const CAPACITY = 10_000;
 const EXPONENT = 0.99;
 
 export async function zipf(settings: Settings): Promise<WorkloadResult> {
-  const warmupOps = settings.quick ? 20_000 : 200_000;
-  const measuredOps = settings.quick ? 50_000 : 500_000;
+  const warmupOps = settings.quick ? 10_000 : 200_000;
+  const measuredOps = settings.quick ? 20_000 : 500_000;
   const stream = zipfIndexes(KEYS, EXPONENT, warmupOps + measuredOps, 0x5eed);
   const keys = Array.from({ length: KEYS }, (_, i) => `zipf:${i}`);
   const samples = new Samples();

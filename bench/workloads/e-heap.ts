@@ -25,7 +25,7 @@ async function settledUsage(): Promise<{ heap: number; external: number }> {
 }
 
 export async function heapPerEntry(settings: Settings): Promise<WorkloadResult> {
-  const entries = settings.quick ? 20_000 : 100_000;
+  const entries = settings.quick ? 10_000 : 100_000;
   const gcExposed = typeof (globalThis as { gc?: unknown }).gc === "function";
   const perEntry: Record<string, { heap: number[]; external: number[] }> = {};
   for (let round = 0; round < Math.min(settings.rounds, 3); round++) {

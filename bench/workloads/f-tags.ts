@@ -11,7 +11,7 @@ const FLOOR = "floor";
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
 export async function tags(settings: Settings): Promise<WorkloadResult> {
-  const entries = settings.quick ? 20_000 : 100_000;
+  const entries = settings.quick ? 10_000 : 100_000;
   const groups = entries / GROUP;
   const invalidationsPerRound = settings.quick ? 3 : 10;
   const rounds = Math.min(settings.rounds, settings.quick ? 1 : 3);

@@ -167,10 +167,10 @@ async function measureDatabase(
   settings: Settings,
   samples: Samples,
 ): Promise<void> {
-  const opts = settings.quick ? { batch: 16, samples: 4, minMs: 2 } : { batch: 64, samples: 8, minMs: 40 };
+  const opts = settings.quick ? { batch: 4, samples: 2, minMs: 1 } : { batch: 64, samples: 8, minMs: 40 };
   for (const v of list) {
     // Warm: the first call loads, the rest are hits (or plain queries).
-    for (let i = 0; i < (settings.quick ? 20 : 300); i++) {
+    for (let i = 0; i < (settings.quick ? 5 : 300); i++) {
       const row = (await v.byId()) as { id?: number } | { id?: number }[];
       const id = Array.isArray(row) ? row[0]?.id : row.id;
       if (id !== 42) throw new Error(`${v.name} on ${label}: expected row 42, got ${JSON.stringify(row)}`);
