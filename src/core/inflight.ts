@@ -10,6 +10,8 @@ export interface Load {
   stale: boolean;
   /** Settles with the codec's output, or `undefined` when the loader returned `undefined`. */
   result: Promise<unknown>;
+  /** Turns `result` into one caller's own decoded copy (one function per load, not per caller). */
+  readonly toCaller: (stored: unknown) => unknown;
 }
 
 /**
@@ -27,8 +29,8 @@ export class InFlightLoads {
   }
 
   /** Registers a new current load for `key` (its `result` is set by the caller). */
-  start(key: string, tags: readonly string[]): Load {
-    const load: Load = { key, tags, stale: false, result: NEVER };
+  start(key: string, tags: readonly string[], toCaller: (stored: unknown) => unknown): Load {
+    const load: Load = { key, tags, stale: false, result: NEVER, toCaller };
     this.#byKey.set(key, load);
     for (const tag of tags) {
       const loads = this.#byTag.get(tag);
