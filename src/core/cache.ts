@@ -271,7 +271,7 @@ export class HydraCache {
     this.#inFlight.invalidateTag(tag);
     const now = this.#config.clock();
     let removed = 0;
-    for (const key of this.#tagIndex.keysOf(tag)) {
+    for (const key of this.#tagIndex.take(tag)) {
       const entry = this.#store.peek(key) as Entry;
       this.#remove(key, entry);
       if (entry.expiresAt > now) removed++;

@@ -1,13 +1,17 @@
-/** Tag → keys of the stored entries carrying it. A tag with no keys has no state at all. */
+/**
+ * Tag → keys of the stored entries carrying it. A tag with no keys has no state at all, and a
+ * tag carried by one key (a per-entity tag, typically) is stored as that key, without a `Set`.
+ */
 export class TagIndex {
-  readonly #keysByTag = new Map<string, Set<string>>();
+  readonly #keysByTag = new Map<string, string | Set<string>>();
 
   /** Records that `key` carries `tags`. */
   add(key: string, tags: readonly string[]): void {
     for (const tag of tags) {
       const keys = this.#keysByTag.get(tag);
-      if (keys === undefined) this.#keysByTag.set(tag, new Set([key]));
-      else keys.add(key);
+      if (keys === undefined) this.#keysByTag.set(tag, key);
+      else if (typeof keys !== "string") keys.add(key);
+      else if (keys !== key) this.#keysByTag.set(tag, new Set([keys, key]));
     }
   }
 
@@ -15,14 +19,18 @@ export class TagIndex {
   remove(key: string, tags: readonly string[]): void {
     for (const tag of tags) {
       const keys = this.#keysByTag.get(tag);
-      if (keys?.delete(key) && keys.size === 0) this.#keysByTag.delete(tag);
+      if (keys === key || (typeof keys === "object" && keys.delete(key) && keys.size === 0)) {
+        this.#keysByTag.delete(tag);
+      }
     }
   }
 
-  /** A snapshot of the keys carrying `tag`. */
-  keysOf(tag: string): string[] {
+  /** Removes `tag` from the index in one step and returns the keys that carried it. */
+  take(tag: string): Iterable<string> {
     const keys = this.#keysByTag.get(tag);
-    return keys === undefined ? [] : [...keys];
+    if (keys === undefined) return [];
+    this.#keysByTag.delete(tag);
+    return typeof keys === "string" ? [keys] : keys;
   }
 
   /** Forgets everything. */
@@ -31,7 +39,7 @@ export class TagIndex {
   }
 
   /** Every (tag, keys) pair, for consistency checks. */
-  entries(): IterableIterator<[string, Set<string>]> {
-    return this.#keysByTag.entries();
+  *entries(): IterableIterator<[string, Iterable<string>]> {
+    for (const [tag, keys] of this.#keysByTag) yield [tag, typeof keys === "string" ? [keys] : keys];
   }
 }
