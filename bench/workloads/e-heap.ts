@@ -67,11 +67,7 @@ export async function heapPerEntry(settings: Settings): Promise<WorkloadResult> 
         count(bytesPerEntry[impl.id]),
         count(heapPerEntry[impl.id]),
         count(externalPerEntry[impl.id]),
-        impl.id === "hydra-cbor" || impl.id === "quick-lru-cbor"
-          ? "CBOR bytes"
-          : impl.id === "bentocache"
-            ? "JSON string"
-            : "the row object",
+        impl.id.endsWith("cbor") ? "CBOR bytes" : impl.id === "bentocache" ? "JSON string" : "the row object",
       ]),
       "lrrrl",
     ),
