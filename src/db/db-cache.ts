@@ -8,7 +8,7 @@ import {
   isEntityDescriptor,
 } from "./entity.ts";
 import { checkLabel, DbQuery, type QueryContext } from "./query.ts";
-import type { RowSource, RowSourceDefaults } from "./rows.ts";
+import type { RowHelper, RowSource, RowSourceDefaults } from "./rows.ts";
 
 /**
  * Database query-result caching over one shared {@link HydraCache}: describes each result as a
@@ -45,8 +45,8 @@ export class DbCache {
     this.#context = Object.freeze({
       cache,
       namespace,
-      resolveRowSource: (source: RowSource<unknown>, query: DbQuery<unknown>) =>
-        this.resolveRowSource(source, query),
+      resolveRowSource: (source: RowSource<unknown>, query: DbQuery<unknown>, helper: RowHelper) =>
+        this.resolveRowSource(source, query, helper),
     });
   }
 
@@ -114,12 +114,15 @@ export class DbCache {
    * query this cache makes, before the cache lookup: returns a default logical key (used only when
    * the query has no explicit key) and extra tags for `source`. It must not run the source. The base
    * class knows nothing about sources and returns `undefined`; `DrizzleDbCache` overrides it to
-   * derive the key from a Drizzle query's SQL and parameters and to add its table tags. What it
-   * throws rejects the helper's promise, before anything is loaded.
+   * derive the key from a Drizzle query's SQL and parameters and to add its table tags. `helper`
+   * names the row helper asking: the helpers cache different shapes (a row, a row or `null`, an
+   * array), so a key derived from the source alone must tell them apart. What it throws rejects
+   * the helper's promise, before anything is loaded.
    */
   protected resolveRowSource(
     _source: RowSource<unknown>,
     _query: DbQuery<unknown>,
+    _helper: RowHelper,
   ): RowSourceDefaults | undefined {
     return undefined;
   }

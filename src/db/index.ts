@@ -20,4 +20,4 @@ export { DbCache } from "./db-cache.ts";
 export type { EntityDefinition, EntityDescriptor, EntityId } from "./entity.ts";
 export { defineEntity } from "./entity.ts";
 export { DbQuery } from "./query.ts";
-export type { RowOf, RowSource, RowSourceDefaults } from "./rows.ts";
+export type { RowHelper, RowOf, RowSource, RowSourceDefaults } from "./rows.ts";

@@ -29,6 +29,7 @@ export interface QueryContext {
   readonly resolveRowSource: (
     source: RowSource<unknown>,
     query: DbQuery<unknown>,
+    helper: RowHelper,
   ) => RowSourceDefaults | undefined;
 }
 
@@ -228,7 +229,7 @@ export class DbQuery<T> {
   /** Checks the source and applies the adapter's defaults: the physical key and the options to load with. */
   #prepare(source: RowSource<unknown>, helper: RowHelper): [key: string, options: CacheOptions] {
     checkRowSource(source, helper);
-    const defaults = this.#context.resolveRowSource(source, this as DbQuery<unknown>);
+    const defaults = this.#context.resolveRowSource(source, this as DbQuery<unknown>, helper);
     let options = this.#options;
     if (defaults?.tags !== undefined) options = options.tags([...options.tagList, ...defaults.tags]);
     return [this.#requireKey(this.#key ?? checkDefaultKey(defaults?.key, this.#label())), options];

@@ -1,7 +1,7 @@
 import { DbCache } from "../db/db-cache.ts";
 import type { DbQuery } from "../db/query.ts";
-import type { RowSource, RowSourceDefaults } from "../db/rows.ts";
-import { tablesReadBy } from "./drizzle-internals.ts";
+import type { RowHelper, RowSource, RowSourceDefaults } from "../db/rows.ts";
+import { preparedTables, tablesReadBy } from "./drizzle-internals.ts";
 import { queryKey } from "./query-key.ts";
 import { type TableRef, tableTag } from "./table-tag.ts";
 
@@ -28,14 +28,21 @@ export class DrizzleDbCache extends DbCache {
     return this.cache.invalidateTag(tableTag(table));
   }
 
-  /** Derives the key (SQL + parameters) and the table tags of a Drizzle query. */
+  /**
+   * Derives the key and the table tags of a Drizzle query. The key is the row helper, then the SQL
+   * and parameters (`fetchAll:q:…`): the helpers cache different shapes of one query's rows, and a
+   * `HydraDrizzleCache` in the same namespace (whose keys start `q:`) never meets these keys. A
+   * prepared query has no SQL object left to walk: its tags are the tables Drizzle tracked for it.
+   */
   protected override resolveRowSource(
     source: RowSource<unknown>,
     _query: DbQuery<unknown>,
+    helper: RowHelper,
   ): RowSourceDefaults | undefined {
     const statement = source as DrizzleStatement;
     const query = statement.toSQL?.() ?? statement.getQuery?.();
     if (query === undefined) return undefined;
-    return { key: queryKey(query.sql, query.params), tags: tablesReadBy(source).map(tableTag) };
+    const tables = new Set([...tablesReadBy(source), ...preparedTables(source)]);
+    return { key: `${helper}:${queryKey(query.sql, query.params)}`, tags: [...tables].map(tableTag) };
   }
 }

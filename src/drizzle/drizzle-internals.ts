@@ -97,6 +97,29 @@ export function deriveExecutionKey(
   return { key: keyOf(sql, fillPlaceholders(params, values)), tables: tablesInSql(sql) };
 }
 
+/** The tables Drizzle tracked for a prepared query (`.prepare()`), which has no SQL left to walk. */
+export function preparedTables(prepared: unknown): string[] {
+  const tables = (prepared as { queryMetadata?: { tables?: unknown } } | null)?.queryMetadata?.tables;
+  return Array.isArray(tables) ? tables.filter((table): table is string => typeof table === "string") : [];
+}
+
+/**
+ * Makes a prepared query skip Drizzle's cache for selects (`get`/`put`, and the key Drizzle hashes
+ * for them); writes still call `onMutate`, which comes first in Drizzle's `queryWithCache`.
+ */
+export function bypassCache(prepared: PreparedQueryInternals): void {
+  prepared.cacheConfig = undefined;
+}
+
+/**
+ * Routes a cached select to the key `withHydraCache` derives, without deriving it: Drizzle then
+ * never computes its own key (a SHA-256 over `JSON.stringify`, which throws on BigInt).
+ */
+export function routeToDerivedKey(prepared: PreparedQueryInternals): void {
+  const config = prepared.cacheConfig;
+  if (config?.enable && config.tag === undefined) prepared.cacheConfig = { ...config, tag: DERIVED_KEY };
+}
+
 /** Checks that `db` has the internals `withHydraCache` relies on. */
 export function isWrappableDatabase(db: unknown): db is DatabaseInternals {
   const candidate = db as Partial<DatabaseInternals> | null;

@@ -56,6 +56,12 @@ export class HydraDrizzleCache extends Cache {
   readonly #joinTimeout: Milliseconds;
   /** Loads started by statements that run without `withHydraCache`, by physical key. */
   readonly #unowned = new Map<string, { load: ExternalLoad; timer: ReturnType<typeof setTimeout> }>();
+  /**
+   * Outside `withHydraCache`, per key: how many gets answered "miss" (so their statement queries and
+   * then calls `put`) whose `put` has not come yet, and when the last one did. A `put` carries
+   * nothing that says which miss it answers, so a new load is only adopted when none is pending.
+   */
+  readonly #unanswered = new Map<string, { count: number; since: number }>();
 
   constructor(cache: HydraCache, options: HydraDrizzleCacheOptions = {}) {
     super();
@@ -100,7 +106,7 @@ export class HydraDrizzleCache extends Cache {
     const physicalKey = this.#physicalKey(key, context);
     const acquired = acquireEntry(this.cache, physicalKey, [...new Set(tags)], this.#ttl);
     if (acquired.kind === "hit") return acquired.value as unknown[];
-    if (acquired.kind === "join") return this.#join(acquired.result, context);
+    if (acquired.kind === "join") return this.#join(acquired.result, context, physicalKey);
     if (context !== undefined) context.load = acquired.load;
     else this.#adopt(physicalKey, acquired.load);
     return undefined;
@@ -119,6 +125,7 @@ export class HydraDrizzleCache extends Cache {
     const physicalKey = this.#physicalKey(key, context);
     let load = context?.load;
     if (context === undefined) {
+      this.#answered(physicalKey);
       const unowned = this.#unowned.get(physicalKey);
       this.#unowned.delete(physicalKey);
       clearTimeout(unowned?.timer);
@@ -160,24 +167,54 @@ export class HydraDrizzleCache extends Cache {
   async #join(
     result: Promise<unknown>,
     context: StatementContext | undefined,
+    physicalKey: string,
   ): Promise<unknown[] | undefined> {
     try {
       return (await result) as unknown[];
     } catch (error) {
       const cause = (error as CacheError).cause;
-      if (context === undefined || cause instanceof AbandonedLoad) return undefined;
+      if (context === undefined) {
+        this.#missed(physicalKey); // this caller now queries, and will put
+        return undefined;
+      }
+      if (cause instanceof AbandonedLoad) return undefined;
       throw cause;
     }
   }
 
+  /** Counts a get outside `withHydraCache` that answered "miss"; resolves to whether others were pending. */
+  #missed(physicalKey: string): boolean {
+    const now = Date.now();
+    // A statement that never puts has failed; after this window its miss stops counting.
+    const window = Math.max(UNANSWERED_WINDOW, 2 * this.#joinTimeout);
+    if (this.#unanswered.size >= 1024) {
+      for (const [key, { since }] of this.#unanswered)
+        if (now - since >= window) this.#unanswered.delete(key);
+    }
+    const pending = this.#unanswered.get(physicalKey);
+    const live = pending !== undefined && now - pending.since < window;
+    this.#unanswered.set(physicalKey, { count: live ? pending.count + 1 : 1, since: now });
+    return live;
+  }
+
+  /** Counts a put outside `withHydraCache`: one pending miss fewer. */
+  #answered(physicalKey: string): void {
+    const pending = this.#unanswered.get(physicalKey);
+    if (pending === undefined) return;
+    if (pending.count <= 1) this.#unanswered.delete(physicalKey);
+    else pending.count--;
+  }
+
   /**
    * Tracks a load started outside `withHydraCache`. Drizzle calls `put` only when the query
-   * succeeds, so the load is abandoned after `joinTimeout`. A second load for a key whose first
-   * is still unanswered is abandoned at once: its `put` could not be told from the first's.
+   * succeeds, so the load is abandoned after `joinTimeout`. A load for a key with any earlier miss
+   * still unanswered (a load not completed yet, or abandoned by the timeout while its statement
+   * still runs) is abandoned at once: its `put` could not be told from the earlier ones', and an
+   * earlier statement may have read the rows before a write this load started after.
    */
   #adopt(physicalKey: string, load: ExternalLoad): void {
-    if (this.#unowned.has(physicalKey)) {
-      load.fail(new AbandonedLoad("an earlier load of this key is still unanswered"));
+    if (this.#missed(physicalKey)) {
+      load.fail(new AbandonedLoad("an earlier miss of this key is still unanswered"));
       return;
     }
     const timer = setTimeout(() => {
@@ -188,6 +225,9 @@ export class HydraDrizzleCache extends Cache {
     this.#unowned.set(physicalKey, { load, timer });
   }
 }
+
+/** How long (ms) a miss outside `withHydraCache` whose `put` never came keeps new loads of its key unstored. */
+const UNANSWERED_WINDOW = 60_000;
 
 /** The TTL a query's `$withCache({ config })` asks for, in ms from now. */
 function ttlOf(config: CacheConfig | undefined): Milliseconds | undefined {

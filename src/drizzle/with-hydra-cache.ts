@@ -1,9 +1,12 @@
 import {
+  bypassCache,
   type DatabaseInternals,
   deriveExecutionKey,
   isWrappableDatabase,
   type PreparedQueryInternals,
+  routeToDerivedKey,
 } from "./drizzle-internals.ts";
+import { HydraDrizzleCache } from "./hydra-drizzle-cache.ts";
 import { queryKey } from "./query-key.ts";
 import { type StatementContext, statementContext } from "./statement-context.ts";
 
@@ -19,13 +22,21 @@ const wrapped = new WeakSet<object>();
  * - identical concurrent selects share a failure as well as a result;
  * - cached selects use hydracache's collision-free, BigInt-safe key instead of Drizzle's hash,
  *   and their tags include tables Drizzle's list misses (WHERE subqueries, `sql` fragments).
- * Safe to call more than once, and on anything: what it cannot wrap is returned unchanged.
+ * Safe to call more than once, and on anything: a database without a `HydraDrizzleCache`, or
+ * anything else, is returned unchanged.
  *
  * @example
  * const db = withHydraCache(drizzle(client, { cache: new HydraDrizzleCache(cache) }));
  */
 export function withHydraCache<Database>(db: Database): Database {
-  if (!isWrappableDatabase(db) || wrapped.has(db)) return db;
+  // Only a HydraDrizzleCache understands the derived-key routing; any other cache (or none) is left alone.
+  if (
+    !isWrappableDatabase(db) ||
+    wrapped.has(db) ||
+    !((db as { $cache?: unknown }).$cache instanceof HydraDrizzleCache)
+  ) {
+    return db;
+  }
   wrapped.add(db);
   wrapPrepareQuery(db.session);
   wrapTransaction(db);
@@ -47,11 +58,37 @@ function wrapTransaction(db: DatabaseInternals): void {
   db.transaction = async (run, config) => {
     const context: StatementContext = { inTransaction: true, written: [] };
     try {
-      return await statementContext.run(context, () => transaction(run, config));
+      return await statementContext.run(context, () => transaction((tx) => run(keepOutOfCache(tx)), config));
     } finally {
       await replay(context);
     }
   };
+}
+
+const bypassing = new WeakSet<object>();
+
+/**
+ * Makes every select of a transaction (and of its nested transactions) skip Drizzle's cache
+ * hooks: its reads must not be served from the cache nor stored in it, and Drizzle's own key
+ * would throw on a BigInt parameter before `get` could say so. Writes still reach `onMutate`.
+ */
+function keepOutOfCache(tx: unknown): unknown {
+  if (!isWrappableDatabase(tx)) return tx;
+  if (!bypassing.has(tx.session)) {
+    bypassing.add(tx.session);
+    const prepareQuery = tx.session.prepareQuery.bind(tx.session);
+    tx.session.prepareQuery = (...args: unknown[]) => {
+      const prepared = prepareQuery(...args);
+      bypassCache(prepared);
+      return prepared;
+    };
+  }
+  if (!bypassing.has(tx)) {
+    bypassing.add(tx);
+    const transaction = tx.transaction.bind(tx);
+    tx.transaction = (run, config) => transaction((inner) => run(keepOutOfCache(inner)), config);
+  }
+  return tx;
 }
 
 async function runStatement(
@@ -59,7 +96,11 @@ async function runStatement(
   args: unknown[],
   execute: (...args: unknown[]) => Promise<unknown>,
 ): Promise<unknown> {
-  if (statementContext.getStore()?.inTransaction) return execute(...args);
+  if (statementContext.getStore()?.inTransaction) {
+    // `db` used inside a transaction's callback: Drizzle's get sees the transaction and misses.
+    routeToDerivedKey(prepared);
+    return execute(...args);
+  }
   const derived = deriveExecutionKey(prepared, args[0], queryKey);
   const context: StatementContext = {
     inTransaction: false,
