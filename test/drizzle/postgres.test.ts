@@ -3,10 +3,11 @@
 // thrown in `before` hooks.
 import { concurrencySuite } from "./concurrency-suite.ts";
 import { drizzleConformance, drizzleSuite } from "./drizzle-suite.ts";
+import { safetySuite } from "./safety-suite.ts";
 import { openTestDatabase } from "./test-db.ts";
 
 const database = await openTestDatabase();
-const suites = [drizzleSuite(database), drizzleConformance(database)];
+const suites = [drizzleSuite(database), drizzleConformance(database), safetySuite(database)];
 if (database.concurrent) suites.push(concurrencySuite(database));
 suites.at(-1)?.after(() => database.close());
 for (const registered of suites) registered.run();

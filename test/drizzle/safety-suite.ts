@@ -1,0 +1,192 @@
+// Safety properties of hydracache/drizzle that a careless adapter gets wrong, on real PostgreSQL
+// (postgres.test.ts) and on PGlite (pglite.test.ts). The one race here that needs statements to
+// overlap is registered only when the database runs them concurrently (the real server).
+import { and, eq, sql } from "drizzle-orm";
+import { Cache } from "drizzle-orm/cache/core";
+import { bigint, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { suite, type Test } from "uvu";
+import * as assert from "uvu/assert";
+import { inspectEngine } from "../../src/core/cache.ts";
+import { DrizzleDbCache, HydraDrizzleCache, withHydraCache } from "../../src/drizzle/index.ts";
+import { HydraCache } from "../../src/index.ts";
+import { type TestDatabase, uniqueName } from "./test-db.ts";
+
+/** A fresh `(id, big, name)` table holding (1, 1, 'old') and (2, 2, 'two'). */
+async function table(database: TestDatabase) {
+  const name = uniqueName("safety");
+  await database.exec(
+    `create table "${name}" (id integer primary key, big bigint not null, name text not null);
+     insert into "${name}" values (1, 1, 'old'), (2, 2, 'two')`,
+  );
+  const t = pgTable(name, {
+    id: integer("id").primaryKey(),
+    big: bigint("big", { mode: "bigint" }).notNull(),
+    name: text("name").notNull(),
+  });
+  return { t, drop: () => database.exec(`drop table if exists "${name}"`) };
+}
+
+/** A Map-based Drizzle `Cache`, written the way Drizzle's docs show. */
+class MapCache extends Cache {
+  readonly store = new Map<string, unknown>();
+  override strategy(): "all" {
+    return "all";
+  }
+  override async get(key: string): Promise<unknown[] | undefined> {
+    return this.store.get(key) as unknown[] | undefined;
+  }
+  override async put(key: string, response: unknown): Promise<void> {
+    this.store.set(key, response);
+  }
+  override async onMutate(): Promise<void> {
+    this.store.clear();
+  }
+}
+
+export function safetySuite(database: TestDatabase): Test {
+  const test = suite(`hydracache/drizzle safety on ${database.kind}`);
+
+  test("withHydraCache leaves a database with another Drizzle Cache alone: different queries keep different keys", async () => {
+    const { t, drop } = await table(database);
+    const foreign = new MapCache();
+    const db = database.drizzle({ cache: foreign });
+    assert.is(withHydraCache(db), db);
+    assert.equal(await db.select({ id: t.id }).from(t).where(eq(t.id, 1)), [{ id: 1 }]);
+    assert.equal(await db.select({ id: t.id }).from(t).where(eq(t.id, 2)), [{ id: 2 }]);
+    assert.is(foreign.store.size, 2);
+    await drop();
+  });
+
+  test("transactions: a select with a BigInt parameter works inside db.transaction and stays out of the cache", async () => {
+    const { t, drop } = await table(database);
+    const cache = HydraCache.local().build();
+    const db = withHydraCache(database.drizzle({ cache: new HydraDrizzleCache(cache, { strategy: "all" }) }));
+    const rows = await db.transaction(async (tx) => {
+      const outer = await tx.select({ id: t.id }).from(t).where(eq(t.big, 1n));
+      const nested = await tx.transaction((inner) => inner.select({ id: t.id }).from(t).where(eq(t.big, 2n)));
+      return [...outer, ...nested];
+    });
+    assert.equal(rows, [{ id: 1 }, { id: 2 }]);
+    assert.is(inspectEngine(cache).entries, 0);
+    assert.is(cache.stats().loads, 0);
+    await drop();
+  });
+
+  test("transactions: `db` used inside a transaction's callback with a BigInt parameter works and is not cached", async () => {
+    const { t, drop } = await table(database);
+    const cache = HydraCache.local().build();
+    const db = withHydraCache(database.drizzle({ cache: new HydraDrizzleCache(cache, { strategy: "all" }) }));
+    // PGlite has one connection, so only the real server can run `db` beside an open transaction.
+    const query = () => db.select({ id: t.id }).from(t).where(eq(t.big, 2n));
+    if (database.concurrent) {
+      const inside = await db.transaction(async (tx) => {
+        await tx.select({ id: t.id }).from(t).where(eq(t.id, 1));
+        return query();
+      });
+      assert.equal(inside, [{ id: 2 }]);
+      assert.is(inspectEngine(cache).entries, 0);
+    }
+    assert.equal(await query(), [{ id: 2 }]);
+    assert.is(inspectEngine(cache).entries, 1);
+    await drop();
+  });
+
+  test("DrizzleDbCache: fetchOne, fetchOptional and fetchAll of one query each cache their own shape", async () => {
+    const { t, drop } = await table(database);
+    const cache = HydraCache.local().build();
+    const queries = new DrizzleDbCache(cache, "db");
+    const db = database.drizzle();
+    const query = () => db.select({ id: t.id }).from(t).where(eq(t.id, 2));
+    assert.equal(await queries.cached().fetchOne(query()), { id: 2 });
+    assert.equal(await queries.cached().fetchAll(query()), [{ id: 2 }]);
+    assert.equal(await queries.cached().fetchOptional(query()), { id: 2 });
+    assert.equal(await queries.cached().fetchAll(query()), [{ id: 2 }]);
+    assert.is(inspectEngine(cache).entries, 3);
+    await drop();
+  });
+
+  test("DrizzleDbCache and HydraDrizzleCache sharing a namespace neither wait on each other nor mix shapes", async () => {
+    const { t, drop } = await table(database);
+    const cache = HydraCache.local().build();
+    const db = withHydraCache(database.drizzle({ cache: new HydraDrizzleCache(cache, { strategy: "all" }) }));
+    const queries = new DrizzleDbCache(cache, "drizzle");
+    const query = () => db.select({ id: t.id }).from(t).where(eq(t.id, 2));
+    // Before the fix the descriptor's load waited on itself through the Drizzle hook, for ever.
+    let settled = false;
+    const described = queries
+      .cached()
+      .fetchAll(query())
+      .finally(() => {
+        settled = true;
+      });
+    assert.equal(await described, [{ id: 2 }]);
+    assert.ok(settled);
+    assert.equal(await query(), [{ id: 2 }]);
+    assert.equal(await queries.cached().fetchAll(query()), [{ id: 2 }]);
+    assert.equal(await query(), [{ id: 2 }]);
+    assert.is(inspectEngine(cache).inFlight, 0);
+    assert.is(inspectEngine(cache).entries, 2);
+    await drop();
+  });
+
+  test("DrizzleDbCache: a prepared query's result is tagged with its table", async () => {
+    const { t, drop } = await table(database);
+    const cache = HydraCache.local().build();
+    const queries = new DrizzleDbCache(cache, "db");
+    const prepared = database
+      .drizzle()
+      .select({ id: t.id })
+      .from(t)
+      .where(eq(t.id, 2))
+      .prepare(uniqueName("prepared"));
+    assert.equal(await queries.cached().fetchAll(prepared), [{ id: 2 }]);
+    assert.is(await queries.invalidateTable(t), 1);
+    await drop();
+  });
+
+  if (database.concurrent) {
+    test("without withHydraCache, a query that outlasts joinTimeout never stores the row it read before a write", async () => {
+      const { t, drop } = await table(database);
+      const cache = HydraCache.local().build();
+      let misses = 0;
+      let secondMiss!: () => void;
+      const twoMisses = new Promise<void>((resolve) => {
+        secondMiss = resolve;
+      });
+      // Counts the gets that answer "miss": the gate that tells the test A's load was abandoned.
+      class Observed extends HydraDrizzleCache {
+        override async get(key: string, tables: string[], isTag: boolean, auto?: boolean) {
+          const found = await super.get(key, tables, isTag, auto);
+          if (found === undefined && ++misses === 2) secondMiss();
+          return found;
+        }
+      }
+      const db = database.drizzle({ cache: new Observed(cache, { strategy: "all", joinTimeout: 100 }) });
+      const slowRead = () =>
+        db
+          .select({ name: t.name })
+          .from(t)
+          .where(and(eq(t.id, 1), sql`pg_sleep(0.5) is not null`))
+          .execute();
+      const a = slowRead(); // A misses at once; its snapshot sees 'old' for 0.5 s
+      const joiner = slowRead(); // joins A, misses when A's load is abandoned after 100 ms, queries itself
+      await twoMisses;
+      await db.update(t).set({ name: "new" }).where(eq(t.id, 1));
+      const b = slowRead(); // starts after the write: sees 'new'
+      assert.equal(await a, [{ name: "old" }]);
+      await joiner; // 'old' or 'new', depending on whether its statement or the update reached the server first
+      assert.equal(await b, [{ name: "new" }]);
+      // Before the fix, A's late put completed B's load and 'old' was served from then on.
+      assert.equal(
+        await db
+          .select({ name: t.name })
+          .from(t)
+          .where(and(eq(t.id, 1), sql`pg_sleep(0.5) is not null`)),
+        [{ name: "new" }],
+      );
+      await drop();
+    });
+  }
+
+  return test;
+}
