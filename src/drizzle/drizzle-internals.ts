@@ -35,7 +35,7 @@ const SCHEMA = Symbol.for("drizzle:Schema");
 const BASE_NAME = Symbol.for("drizzle:BaseName");
 
 /** A table's own name (an alias counts as its base table), schema-qualified outside `public`. */
-function baseNameOf(table: Table): string {
+export function baseNameOf(table: Table): string {
   const { [SCHEMA]: schema, [BASE_NAME]: name } = table as unknown as Record<symbol, string>;
   return schema === undefined || schema === "public" ? String(name) : `${schema}.${name}`;
 }

@@ -1,17 +1,21 @@
-import { getTableName, getTableUniqueName, is, Table } from "drizzle-orm";
+import { is, Table } from "drizzle-orm";
+import { CacheError, describe } from "../core/errors.ts";
+import { baseNameOf } from "./drizzle-internals.ts";
 
 /** A Drizzle table object, or a table name as Drizzle reports it (`"users"`, `"auth.posts"`). */
 export type TableRef = Table | string;
 
 /**
  * The name Drizzle itself uses for a table: `name` in the default schema, `schema.name` in any
- * other. `"public.users"` and `"users"` are the same table.
+ * other. `"public.users"` and `"users"` are the same table, and an alias (`alias(users, "u")`)
+ * names its base table. Anything else throws `CacheError` `INVALID_KEY`.
  */
 export function tableName(table: TableRef): string {
   if (typeof table === "string") return table.startsWith("public.") ? table.slice("public.".length) : table;
-  if (!is(table, Table)) throw new TypeError(`not a Drizzle table: ${String(table)}`);
-  const unique = getTableUniqueName(table);
-  return unique === `public.${getTableName(table)}` ? getTableName(table) : unique;
+  if (!is(table, Table)) {
+    throw new CacheError("INVALID_KEY", `not a Drizzle table or table name: ${describe(table)}`);
+  }
+  return baseNameOf(table);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { integer, pgSchema, pgTable } from "drizzle-orm/pg-core";
+import { alias, integer, pgSchema, pgTable } from "drizzle-orm/pg-core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { queryKey, tableName, tableTag } from "../../src/drizzle/index.ts";
@@ -15,6 +15,15 @@ test("tableTag: table:<name>, schema-qualified outside the default schema, the s
   assert.is(tableTag("auth.posts"), "table:auth.posts");
   assert.is(tableName(posts), "auth.posts");
   assert.throws(() => tableTag({} as never), /not a Drizzle table/);
+});
+
+test("tableTag: an alias names its base table, so invalidating through it reaches the table's results", () => {
+  assert.is(tableTag(alias(users, "u")), "table:users");
+  assert.is(tableTag(alias(posts, "p")), "table:auth.posts");
+  assert.throws(
+    () => tableTag(42 as never),
+    (error: unknown) => CacheError.is(error) && error.code === "INVALID_KEY",
+  );
 });
 
 test("queryKey: distinct statements or parameters never share a key", () => {
