@@ -96,10 +96,19 @@ async function runStatement(
   args: unknown[],
   execute: (...args: unknown[]) => Promise<unknown>,
 ): Promise<unknown> {
-  if (statementContext.getStore()?.inTransaction) {
-    // `db` used inside a transaction's callback: Drizzle's get sees the transaction and misses.
+  const outer = statementContext.getStore();
+  if (outer?.inTransaction) {
+    // `db` (not `tx`) used inside a transaction's callback: its reads stay out of the cache (Drizzle's
+    // get sees the transaction and misses); its writes run outside the transaction and commit on
+    // their own, so they are invalidated again when they complete, and once more when it ends.
     routeToDerivedKey(prepared);
-    return execute(...args);
+    const context: StatementContext = { inTransaction: true, written: [] };
+    try {
+      return await statementContext.run(context, () => execute(...args));
+    } finally {
+      outer.written.push(...context.written);
+      await replay(context);
+    }
   }
   const derived = deriveExecutionKey(prepared, args[0], queryKey);
   const context: StatementContext = {

@@ -145,6 +145,51 @@ export function safetySuite(database: TestDatabase): Test {
   });
 
   if (database.concurrent) {
+    test("a write through `db` inside a transaction's callback is invalidated again when it completes, not only when the transaction ends", async () => {
+      const { t, drop } = await table(database);
+      const name = (t as unknown as Record<symbol, string>)[Symbol.for("drizzle:Name")] as string;
+      // The write takes 0.3 s inside the server: the window in which another caller reads the old row.
+      await database.exec(`
+        create function "${name}_slow"() returns trigger language plpgsql as $$
+          begin perform pg_sleep(0.3); return new; end $$;
+        create trigger "${name}_slow" before update on "${name}" for each row execute function "${name}_slow"();`);
+      const cache = HydraCache.local().build();
+      let writing!: () => void;
+      const writeStarted = new Promise<void>((resolve) => {
+        writing = resolve;
+      });
+      class Observed extends HydraDrizzleCache {
+        override async onMutate(params: Parameters<HydraDrizzleCache["onMutate"]>[0]): Promise<void> {
+          await super.onMutate(params);
+          writing();
+        }
+      }
+      const db = withHydraCache(database.drizzle({ cache: new Observed(cache, { strategy: "all" }) }));
+      const read = () => db.select({ name: t.name }).from(t).where(eq(t.id, 1));
+      assert.equal(await read(), [{ name: "old" }]);
+      // Another request, outside the transaction: reads while the write runs, then after it completed.
+      let written!: () => void;
+      const writeDone = new Promise<void>((resolve) => {
+        written = resolve;
+      });
+      const other = (async () => {
+        await writeStarted;
+        const during = await read(); // invalidated by onMutate: reads the old row again, and stores it
+        await writeDone;
+        return [during, await read()];
+      })();
+      await db.transaction(async (tx) => {
+        await tx.select({ id: t.id }).from(t).where(eq(t.id, 2));
+        await db.update(t).set({ name: "new" }).where(eq(t.id, 1)); // `db`, not `tx`: commits on its own
+        written();
+        // Still inside the transaction: the other request must already see the committed write.
+        assert.equal(await other, [[{ name: "old" }], [{ name: "new" }]]);
+      });
+      assert.equal(await read(), [{ name: "new" }]);
+      await database.exec(`drop trigger "${name}_slow" on "${name}"; drop function "${name}_slow"()`);
+      await drop();
+    });
+
     test("without withHydraCache, a query that outlasts joinTimeout never stores the row it read before a write", async () => {
       const { t, drop } = await table(database);
       const cache = HydraCache.local().build();
