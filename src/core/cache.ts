@@ -306,7 +306,11 @@ export class HydraCache {
   #startLoad(key: string, options: ResolvedOptions, loader: Loader<unknown>): Load {
     const load = this.#inFlight.start(key, options.tags, (stored) => this.#decodeLoaded(key, stored));
     this.#stats.loads++;
-    load.result = new Promise((resolve) => resolve(loader())).then(
+    // `result` exists before the loader runs, so a loader that asks for its own key joins its load.
+    let run!: (outcome: unknown) => void;
+    load.result = new Promise((resolve) => {
+      run = resolve;
+    }).then(
       (value) => {
         this.#inFlight.finish(load);
         return this.#storeLoaded(load, options, value);
@@ -318,6 +322,11 @@ export class HydraCache {
         });
       },
     );
+    try {
+      run(loader());
+    } catch (error) {
+      run(Promise.reject(error)); // a synchronous throw fails the load like a rejection
+    }
     return load;
   }
 

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { inspectEngine } from "../../src/core/cache.ts";
 import { HydraCache } from "../../src/index.ts";
-import { gate } from "./helpers.ts";
+import { fakeClock, gate } from "./helpers.ts";
 
 test("maxCapacity: a hard bound on held entries, for every capacity", async () => {
   for (const capacity of [1, 2, 3, 7, 10, 64]) {
@@ -37,6 +37,39 @@ test("maxCapacity: the ⌈n/2⌉ most recently used entries are always kept", as
       assert.ok(await cache.containsKey(kept), `step ${i}: ${kept} was evicted`);
     }
   }
+});
+
+test("maxCapacity: a full cache holds exactly n entries, the n most recently used", async () => {
+  for (const capacity of [1, 2, 5, 10, 64]) {
+    const cache = HydraCache.local().maxCapacity(capacity).build();
+    for (let i = 0; i < capacity * 7; i++) {
+      await cache.put(`k${i}`, i);
+      assert.is(inspectEngine(cache).entries, Math.min(i + 1, capacity), `capacity ${capacity}, step ${i}`);
+    }
+    // Touch the oldest held key: it becomes the most recent, so the next insert evicts another one.
+    const last = capacity * 7 - 1;
+    const oldest = `k${last - capacity + 1}`;
+    assert.is(await cache.get(oldest), last - capacity + 1);
+    await cache.put("new", 0);
+    const held = [];
+    for (let i = 0; i <= last; i++) if (await cache.containsKey(`k${i}`)) held.push(i);
+    const expected = capacity === 1 ? [] : [last - capacity + 1, ...range(last - capacity + 3, last)];
+    assert.equal(held, expected, `capacity ${capacity}`);
+    assert.is(cache.stats().evictions, capacity * 7 + 1 - capacity);
+  }
+});
+
+test("maxCapacity: reading an expired entry never evicts live ones", async () => {
+  const clock = fakeClock();
+  const cache = HydraCache.local().maxCapacity(8).clock(clock.now).build();
+  await cache.put("expiring", 0, { ttl: 10 });
+  for (let i = 0; i < 7; i++) await cache.put(`live${i}`, i);
+  clock.advance(10);
+  assert.is(await cache.get("expiring"), undefined);
+  assert.is(await cache.getOrLoad("expiring", () => "reloaded"), "reloaded");
+  for (let i = 0; i < 7; i++) assert.is(await cache.get(`live${i}`), i, `live${i}`);
+  assert.is(cache.stats().evictions, 0);
+  assert.is(inspectEngine(cache).entries, 8);
 });
 
 test("evictions: counted once per entry actually evicted, never for overwritten keys", async () => {
@@ -105,5 +138,10 @@ test("maxCapacity: must be a positive integer", () => {
     );
   }
 });
+
+/** The integers from `from` to `to`, both included. */
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
 
 test.run();

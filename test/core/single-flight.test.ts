@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { inspectEngine } from "../../src/core/cache.ts";
 import { HydraCache } from "../../src/index.ts";
-import { gate, rejectsWith } from "./helpers.ts";
+import { gate, rejectsWith, settle } from "./helpers.ts";
 
 test("getOrLoad: concurrent misses share one loader call", async () => {
   const cache = HydraCache.local().build();
@@ -22,6 +22,30 @@ test("getOrLoad: concurrent misses share one loader call", async () => {
   assert.is(stats.loads, 1);
   assert.is(stats.misses, 100);
   assert.is(stats.singleFlightJoins, 99);
+  assert.is(inspectEngine(cache).inFlight, 0);
+});
+
+test("getOrLoad: a loader that asks for its own key, synchronously or later, joins its own load", async () => {
+  const cache = HydraCache.local().build();
+  let inner: Promise<string> | undefined;
+  const outer = cache.getOrLoad("k", () => {
+    inner = cache.getOrLoad("k", () => "never called");
+    return "outer";
+  });
+  assert.is(await outer, "outer");
+  // Once the load has settled, its joiners settle too: a join that waits on nothing would hang.
+  assert.is(await Promise.race([inner, settle().then(() => "still waiting")]), "outer");
+  let later: Promise<string> | undefined;
+  const release = gate();
+  const outerLater = cache.getOrLoad("j", async () => {
+    await release.promise;
+    later = cache.getOrLoad("j", () => "never called");
+    return "outer";
+  });
+  release.open();
+  assert.is(await outerLater, "outer");
+  assert.is(await later, "outer");
+  assert.equal([cache.stats().loads, cache.stats().singleFlightJoins], [2, 2]);
   assert.is(inspectEngine(cache).inFlight, 0);
 });
 
