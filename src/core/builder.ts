@@ -57,7 +57,7 @@ export class HydraCacheBuilder {
     if (!(Number.isSafeInteger(bytes) || bytes === Number.POSITIVE_INFINITY) || !(bytes > 0)) {
       throw new CacheError(
         "INVALID_OPTIONS",
-        `maxEntryBytes must be a positive integer, got ${describe(bytes)}`,
+        `maxEntryBytes must be a positive integer or Infinity, got ${describe(bytes)}`,
       );
     }
     return this.#with({ maxEntryBytes: bytes });

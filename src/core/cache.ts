@@ -4,6 +4,8 @@ import type { Entry } from "./entry.ts";
 import { CacheError, describe } from "./errors.ts";
 import { InFlightLoads, type Load } from "./inflight.ts";
 import {
+  checkOptions,
+  checkTag,
   type EntryOptionsInput,
   type Milliseconds,
   type ResolvedOptions,
@@ -189,6 +191,9 @@ export class HydraCache {
         `loader for key ${describe(key)} must be a function, got ${describe(loader)}`,
       );
     }
+    const options =
+      optionsOrLoader === loader ? undefined : (optionsOrLoader as EntryOptionsInput | undefined);
+    checkOptions(options);
     const entry = this.#store.get(key);
     if (entry !== undefined) {
       if (this.#isLive(entry)) {
@@ -204,8 +209,6 @@ export class HydraCache {
     }
     let load = this.#inFlight.get(key);
     if (load === undefined) {
-      const options =
-        optionsOrLoader === loader ? undefined : (optionsOrLoader as EntryOptionsInput | undefined);
       load = this.#startLoad(key, resolveOptions(options), loader);
     } else {
       this.#stats.singleFlightJoins++;
@@ -265,9 +268,7 @@ export class HydraCache {
 
   /** Removes every entry carrying `tag` and makes loads carrying it stale; resolves to how many live entries were removed. */
   async invalidateTag(tag: string): Promise<number> {
-    if (typeof tag !== "string") {
-      throw new CacheError("INVALID_OPTIONS", `tag must be a string, got ${describe(tag)}`);
-    }
+    checkTag(tag);
     this.#inFlight.invalidateTag(tag);
     const now = this.#config.clock();
     let removed = 0;

@@ -1,3 +1,5 @@
+import { CacheError, describe } from "./errors.ts";
+
 /**
  * Escapes one key or tag segment: `%` becomes `%25` and `:` becomes `%3A`, so segments joined
  * with `:` can never be confused with one another.
@@ -15,25 +17,24 @@ export function escapeSegment(segment: unknown): string {
  * new CacheKeyBuilder().segment("tenant:7").build();           // "tenant%3A7"
  */
 export class CacheKeyBuilder {
-  readonly #segments: readonly string[];
-
-  constructor(segments: readonly string[] = []) {
-    this.#segments = segments;
-  }
+  #segments: readonly string[] = [];
 
   /** A builder holding one segment. */
   static fromSegment(segment: unknown): CacheKeyBuilder {
-    return new CacheKeyBuilder([escapeSegment(segment)]);
+    return new CacheKeyBuilder().segment(segment);
   }
 
   /** Appends one segment (escaped). */
   segment(segment: unknown): CacheKeyBuilder {
-    return new CacheKeyBuilder([...this.#segments, escapeSegment(segment)]);
+    return this.#with([escapeSegment(segment)]);
   }
 
   /** Appends several segments (each escaped). */
   segments(segments: Iterable<unknown>): CacheKeyBuilder {
-    return new CacheKeyBuilder([...this.#segments, ...Array.from(segments, escapeSegment)]);
+    if (typeof (segments as Iterable<unknown> | null)?.[Symbol.iterator] !== "function") {
+      throw new CacheError("INVALID_KEY", `segments must be an iterable, got ${describe(segments)}`);
+    }
+    return this.#with(Array.from(segments, escapeSegment));
   }
 
   /** Appends `tenant:<id>`. */
@@ -64,5 +65,11 @@ export class CacheKeyBuilder {
   /** Same as {@link CacheKeyBuilder.build}, so a builder can stand where a string is expected. */
   toString(): string {
     return this.build();
+  }
+
+  #with(escaped: readonly string[]): CacheKeyBuilder {
+    const next = new CacheKeyBuilder();
+    next.#segments = [...this.#segments, ...escaped];
+    return next;
   }
 }

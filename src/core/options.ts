@@ -66,16 +66,32 @@ const NO_OPTIONS: ResolvedOptions = Object.freeze({ ttlMs: undefined, tags: Obje
 export function resolveOptions(options: EntryOptionsInput | undefined): ResolvedOptions {
   if (options === undefined) return NO_OPTIONS;
   if (options instanceof CacheOptions) return { ttlMs: options.ttlMs, tags: options.tagList };
+  checkObject(options);
+  const ttlMs = options.ttl === undefined ? undefined : checkTtl(options.ttl, "ttl");
+  const tags =
+    options.tags === undefined ? NO_OPTIONS.tags : checkTags([...checkIterable(options.tags, "tags")]);
+  return { ttlMs, tags };
+}
+
+/**
+ * Validates options without building anything, for calls that may not need them (a `getOrLoad`
+ * hit or join): bad options reject on every call, not only on a miss. `CacheOptions` are valid by
+ * construction.
+ */
+export function checkOptions(options: EntryOptionsInput | undefined): void {
+  if (options === undefined || options instanceof CacheOptions) return;
+  checkObject(options);
+  if (options.ttl !== undefined) checkTtl(options.ttl, "ttl");
+  if (options.tags !== undefined) for (const tag of checkIterable(options.tags, "tags")) checkTag(tag);
+}
+
+function checkObject(options: unknown): void {
   if (typeof options !== "object" || options === null) {
     throw new CacheError(
       "INVALID_OPTIONS",
       `options must be a CacheOptions or an object, got ${describe(options)}`,
     );
   }
-  const ttlMs = options.ttl === undefined ? undefined : checkTtl(options.ttl, "ttl");
-  const tags =
-    options.tags === undefined ? NO_OPTIONS.tags : checkTags([...checkIterable(options.tags, "tags")]);
-  return { ttlMs, tags };
 }
 
 /** Checks a TTL: a positive finite number of ms, or `Infinity`. */
@@ -89,7 +105,8 @@ export function checkTtl(ms: unknown, option: string): Milliseconds {
   return ms;
 }
 
-function checkIterable<T>(value: Iterable<T>, option: string): Iterable<T> {
+/** Checks that `value` is an iterable (and not a string), else `INVALID_OPTIONS` naming `option`. */
+export function checkIterable<T>(value: Iterable<T>, option: string): Iterable<T> {
   if (typeof value === "string" || typeof (value as Iterable<T> | null)?.[Symbol.iterator] !== "function") {
     throw new CacheError(
       "INVALID_OPTIONS",
@@ -100,10 +117,13 @@ function checkIterable<T>(value: Iterable<T>, option: string): Iterable<T> {
 }
 
 function checkTags(tags: readonly unknown[]): string[] {
-  for (const tag of tags) {
-    if (typeof tag !== "string") {
-      throw new CacheError("INVALID_OPTIONS", `tag must be a string, got ${describe(tag)}`);
-    }
-  }
+  for (const tag of tags) checkTag(tag);
   return [...new Set(tags as string[])];
+}
+
+/** Checks one tag: a string, else `INVALID_OPTIONS`. */
+export function checkTag(tag: unknown): asserts tag is string {
+  if (typeof tag !== "string") {
+    throw new CacheError("INVALID_OPTIONS", `tag must be a string, got ${describe(tag)}`);
+  }
 }

@@ -1,4 +1,5 @@
 import { escapeSegment } from "./key.ts";
+import { checkIterable, checkTag } from "./options.ts";
 
 /**
  * An ordered set of tags, built up call by call. Immutable: every call returns a new set.
@@ -9,8 +10,11 @@ import { escapeSegment } from "./key.ts";
 export class TagSet implements Iterable<string> {
   readonly #tags: readonly string[];
 
+  /** A set of `tags` (strings; duplicates dropped, first occurrence kept). */
   constructor(tags: Iterable<string> = []) {
-    this.#tags = [...new Set(tags)];
+    const list = [...checkIterable(tags, "tags")];
+    for (const tag of list) checkTag(tag);
+    this.#tags = [...new Set(list)];
   }
 
   /** A set holding one tag. */

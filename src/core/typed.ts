@@ -1,6 +1,6 @@
 import type { HydraCache, Loader } from "./cache.ts";
-import type { CacheKeyBuilder } from "./key.ts";
-import { escapeSegment } from "./key.ts";
+import { CacheError, describe } from "./errors.ts";
+import { CacheKeyBuilder, escapeSegment } from "./key.ts";
 import type { EntryOptionsInput } from "./options.ts";
 import type { CacheStats } from "./stats.ts";
 
@@ -19,7 +19,14 @@ export class TypedCache<T> {
   readonly #cache: HydraCache;
   readonly #prefix: string;
 
+  /** Made by {@link HydraCache.typed}; `namespace` must be a string (`INVALID_OPTIONS`, thrown at once). */
   constructor(cache: HydraCache, namespace: string) {
+    if (typeof namespace !== "string") {
+      throw new CacheError(
+        "INVALID_OPTIONS",
+        `typed view namespace must be a string, got ${describe(namespace)}`,
+      );
+    }
     this.#cache = cache;
     this.namespace = namespace;
     this.#prefix = escapeSegment(namespace);
@@ -32,6 +39,9 @@ export class TypedCache<T> {
 
   /** The physical key of a built key; an empty builder gives the namespace itself. */
   keyFrom(builder: CacheKeyBuilder): string {
+    if (!(builder instanceof CacheKeyBuilder)) {
+      throw new CacheError("INVALID_KEY", `keyFrom needs a CacheKeyBuilder, got ${describe(builder)}`);
+    }
     return builder.isEmpty() ? this.#prefix : this.key(builder.build());
   }
 

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { inspectEngine } from "../../src/core/cache.ts";
 import { CacheError, HydraCache } from "../../src/index.ts";
-import { rejectsWith } from "./helpers.ts";
+import { gate, rejectsWith } from "./helpers.ts";
 
 const BAD_KEYS: unknown[] = [undefined, null, 42, {}, ["k"], Symbol("k")];
 
@@ -87,6 +87,27 @@ test("options: wrong shapes reject with INVALID_OPTIONS and leave no trace", asy
   });
   assert.is(cache.stats().loads, 0);
   assert.is(cache.stats().misses, 0);
+});
+
+test("options: wrong shapes reject on a hit and on a join too, not only on a miss", async () => {
+  const cache = HydraCache.local().build();
+  await cache.put("hit", "stored");
+  const release = gate<string>();
+  const running = cache.getOrLoad("running", () => release.promise);
+  for (const options of [{ ttl: -1 }, { tags: [5] }, 5, { tags: "users" }]) {
+    await rejectsWith(
+      cache.getOrLoad("hit", options as never, () => "loaded"),
+      "INVALID_OPTIONS",
+    );
+    await rejectsWith(
+      cache.getOrLoad("running", options as never, () => "loaded"),
+      "INVALID_OPTIONS",
+    );
+  }
+  assert.equal([cache.stats().hits, cache.stats().singleFlightJoins], [0, 0]);
+  release.open("done");
+  assert.is(await running, "done");
+  assert.is(await cache.getOrLoad("hit", { ttl: 1_000, tags: ["ok"] }, () => "loaded"), "stored");
 });
 
 test("invalidateTag: a tag must be a string (INVALID_OPTIONS)", async () => {

@@ -66,6 +66,33 @@ test("TagSet: entity tags are escaped like keys; immutable", () => {
   assert.equal(base.tag("a").toArray(), ["a"]);
 });
 
+test("TagSet: a tag that is not a string throws INVALID_OPTIONS at once, wherever it comes in", () => {
+  const attempts: Array<() => unknown> = [
+    () => TagSet.fromTag(5 as never),
+    () => new TagSet().tag(null as never),
+    () => new TagSet().tags(["ok", 7] as never),
+    () => new TagSet("users" as never),
+    () => new TagSet(42 as never),
+  ];
+  for (const attempt of attempts) {
+    assert.throws(
+      attempt,
+      (error: Error & { code?: string }) => error.code === "INVALID_OPTIONS" && /tag/.test(error.message),
+    );
+  }
+});
+
+test("CacheKeyBuilder: segments always arrive escaped; a non-iterable is INVALID_KEY", () => {
+  // The constructor takes no raw segments: nothing can put an unescaped ":" into a key.
+  const built = new (CacheKeyBuilder as unknown as new (raw: string[]) => CacheKeyBuilder)(["a:b"]);
+  assert.is(built.segment("x").build(), "x");
+  assert.is(CacheKeyBuilder.fromSegment("a:b").segments(["c", 1]).build(), "a%3Ab:c:1");
+  assert.throws(
+    () => new CacheKeyBuilder().segments(5 as never),
+    (error: Error & { code?: string }) => error.code === "INVALID_KEY" && /segments/.test(error.message),
+  );
+});
+
 test("CacheOptions: ttl, tag appends, tags and tagSet replace", () => {
   const options = new CacheOptions().ttl(60_000).tag("a").tags(["b", "c"]).tag("d");
   assert.is(options.ttlMs, 60_000);

@@ -72,4 +72,21 @@ test("typed: tags and flush act on the shared engine", async () => {
   assert.equal(users.stats(), cache.stats());
 });
 
+test("typed: a namespace that is not a string, or keyFrom without a builder, is a CacheError", () => {
+  const cache = HydraCache.local().build();
+  for (const bad of [5, undefined, null]) {
+    assert.throws(
+      () => cache.typed(bad as never),
+      (error: Error & { code?: string }) =>
+        error.code === "INVALID_OPTIONS" && /namespace/.test(error.message),
+    );
+  }
+  for (const bad of [undefined, "user:1", { build: () => "x" }]) {
+    assert.throws(
+      () => cache.typed("users").keyFrom(bad as never),
+      (error: Error & { code?: string }) => error.code === "INVALID_KEY" && /keyFrom/.test(error.message),
+    );
+  }
+});
+
 test.run();

@@ -1,8 +1,9 @@
 // Soak: `npm run soak`. 1M mixed operations from 32 concurrent workers over 1,000 keys at
 // capacity 800, loaders that take a few event-loop turns and fail 1 % of the time, writes that
-// bump a versioned fake database and then invalidate (by key, tag, group tag or put). Pass: no
-// read ever older than the database, an empty in-flight map and no dangling tag-index key at
-// rest after every cycle, and a heap that does not grow from cycle to cycle.
+// bump a versioned fake database and then invalidate (by key, tag, group tag or put), on a clock
+// the operations move (so every run is the same). Pass: no read ever older than the database was
+// when the read began, an empty in-flight map and no dangling tag-index key at rest after every
+// cycle, and a heap that does not grow from cycle to cycle.
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { inspectEngine } from "../../src/core/cache.ts";
 import { CacheError, HydraCache } from "../../src/index.ts";
@@ -19,7 +20,15 @@ interface Row {
   payload: string;
 }
 
-const cache = HydraCache.local().maxCapacity(CAPACITY).defaultTtl(50).build();
+// A clock moved by the operations themselves (1 ms every 128), so a run is the same every time:
+// an entry lives for 6,400 operations, long enough for the 1,000 keys to overflow capacity 800.
+let now = 0;
+let operations = 0;
+const cache = HydraCache.local()
+  .maxCapacity(CAPACITY)
+  .defaultTtl(50)
+  .clock(() => now)
+  .build();
 const db = new Int32Array(KEYS);
 let seed = 42;
 const random = () => {
@@ -31,8 +40,11 @@ const tagsOf = (k: number) => [`row:${k}`, `group:${k % 37}`];
 let staleReads = 0;
 let loaderFaults = 0;
 
-function check(k: number, row: Row | undefined): void {
-  if (row !== undefined && row.version < (db[k] as number)) staleReads++;
+/** A read is stale when it returns a row older than the database was when the read began. */
+async function checkedGet(k: number): Promise<void> {
+  const versionAtCall = db[k] as number;
+  const row = await cache.get<Row>(`row:${k}`);
+  if (row !== undefined && row.version < versionAtCall) staleReads++;
 }
 
 async function load(k: number): Promise<Row> {
@@ -47,14 +59,17 @@ async function load(k: number): Promise<Row> {
 
 async function write(k: number): Promise<void> {
   db[k] = (db[k] as number) + 1;
-  const how = pick(4);
-  if (how === 0) await cache.invalidateKey(`row:${k}`);
-  else if (how === 1) await cache.invalidateTag(`row:${k}`);
-  else if (how === 2) await cache.invalidateTag(`group:${k % 37}`);
+  // Mostly per-row invalidations; a group tag (27 rows) now and then, so the cache stays full
+  // enough for capacity evictions to happen throughout.
+  const how = pick(64);
+  if (how < 20) await cache.invalidateKey(`row:${k}`);
+  else if (how < 40) await cache.invalidateTag(`row:${k}`);
+  else if (how === 40) await cache.invalidateTag(`group:${k % 37}`);
   else await cache.put(`row:${k}`, { key: k, version: db[k], payload: "w" }, { tags: tagsOf(k) });
 }
 
 async function operate(): Promise<void> {
+  if (++operations % 128 === 0) now++;
   const k = pick(KEYS);
   const roll = random();
   if (roll < 0.6) {
@@ -67,10 +82,10 @@ async function operate(): Promise<void> {
       if (!(CacheError.is(error) && error.code === "LOADER_FAILED")) throw error;
     }
   } else if (roll < 0.9) {
-    check(k, await cache.get<Row>(`row:${k}`));
+    await checkedGet(k);
   } else if (roll < 0.99) {
     await write(k);
-  } else if (roll < 0.995) {
+  } else if (roll < 0.9995) {
     await cache.remove(`row:${k}`);
   } else {
     await cache.invalidateTag(`group:${pick(37)}`);
@@ -92,7 +107,7 @@ const started = performance.now();
 for (let c = 1; c <= CYCLES; c++) {
   await cycle();
   const state = inspectEngine(cache);
-  for (let k = 0; k < KEYS; k++) check(k, await cache.get<Row>(`row:${k}`));
+  for (let k = 0; k < KEYS; k++) await checkedGet(k);
   gc?.();
   const heap = process.memoryUsage().heapUsed;
   heaps.push(heap);
