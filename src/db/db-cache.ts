@@ -23,10 +23,6 @@ import type { RowHelper, RowSource, RowSourceDefaults } from "./rows.ts";
  * await queries.invalidateEntity("user", 42); // = cache.invalidateTag("user:42")
  */
 export class DbCache {
-  /** The one shared engine. */
-  readonly cache: HydraCache;
-  /** The namespace of physical keys, as given (`""`: keys are used bare). */
-  readonly namespace: string;
   readonly #context: QueryContext;
 
   /** Wraps `cache`; `namespace` prefixes every physical key (`""` for none). */
@@ -40,14 +36,22 @@ export class DbCache {
         `DbCache namespace must be a string ("" for none), got ${describe(namespace)}`,
       );
     }
-    this.cache = cache;
-    this.namespace = namespace;
     this.#context = Object.freeze({
       cache,
       namespace,
       resolveRowSource: (source: RowSource<unknown>, query: DbQuery<unknown>, helper: RowHelper) =>
         this.resolveRowSource(source, query, helper),
     });
+  }
+
+  /** The one shared engine (read-only). */
+  get cache(): HydraCache {
+    return this.#context.cache;
+  }
+
+  /** The namespace of physical keys, as given (`""`: keys are used bare; read-only). */
+  get namespace(): string {
+    return this.#context.namespace;
   }
 
   /** A query with no key, tag or name yet: set a key before fetching. */

@@ -193,12 +193,15 @@ test("tags are never namespaced", () => {
   assert.ok(query.tagList.every((tag) => !tag.startsWith("db:")));
 });
 
-test("empty namespace: the physical key is the logical key", () => {
-  const db = new DbCache(HydraCache.local().build(), "");
+test("empty namespace: the physical key is the logical key, and results are stored under it", async () => {
+  const cache = HydraCache.local().build();
+  const db = new DbCache(cache, "");
   assert.is(db.namespace, "");
   assert.is(db.cached().key("one").physicalKey, "one");
   assert.is(db.entity("user", 42).physicalKey, "user:42");
   assert.is(db.collection("users").physicalKey, "users");
+  await db.entity("user", 42).fetchWith(() => ({ id: 42 }));
+  assert.equal(await cache.get("user:42"), { id: 42 });
 });
 
 test("namespace: escaped as one key segment, so namespaces never collide", () => {

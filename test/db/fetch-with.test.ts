@@ -94,11 +94,18 @@ test("fetchWith: runs through the one shared engine under the physical key", asy
   assert.is(inspectEngine(cache).entries, 2);
 });
 
-test("DbCache: holds no state of its own beside the engine and the namespace (no second store, stats or in-flight map)", () => {
+test("DbCache: cache and namespace are read-only, so fetches and invalidations never disagree", async () => {
   const { cache, queries } = setup();
-  assert.equal(Object.keys(queries).sort(), ["cache", "namespace"]);
   assert.is(queries.cache, cache);
-  assert.equal(Object.keys(queries.entity("user", 1)), ["name"]);
+  assert.throws(() => {
+    (queries as { namespace: string }).namespace = "other";
+  }, TypeError);
+  assert.throws(() => {
+    (queries as { cache: unknown }).cache = null;
+  }, TypeError);
+  await queries.entity("user", 1).fetchWith(() => user(1));
+  assert.is((await cache.get("db:user:1")) !== undefined, true);
+  assert.is(await queries.invalidateEntity("user", 1), 1);
 });
 
 test("fetchWith: two DbCaches over one engine and namespace share their results", async () => {
