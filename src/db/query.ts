@@ -190,9 +190,8 @@ export class DbQuery<T> {
    * const user = await queries.entity("user", 42).fetchOne(db.select().from(users).where(eq(users.id, 42)));
    */
   async fetchOne<R>(query: RowSource<R>): Promise<RowOf<R>> {
-    const [key, options] = this.#prepare(query, "fetchOne");
     // Zero rows loads `undefined`, which the engine never stores; a joined or cached `null` is no row too.
-    const row = await this.#load(key, options, query, (rows) => rows[0] ?? undefined);
+    const { key, value: row } = await this.#fetch(query, "fetchOne", (rows) => rows[0] ?? undefined);
     if (row === undefined || row === null) {
       throw new CacheError(
         "ROW_NOT_FOUND",
@@ -210,8 +209,7 @@ export class DbQuery<T> {
    * const maybeUser = await queries.entity("user", 42).fetchOptional(() => repo.rowsById(42));
    */
   async fetchOptional<R>(query: RowSource<R>): Promise<RowOf<R> | null> {
-    const [key, options] = this.#prepare(query, "fetchOptional");
-    const row = await this.#load(key, options, query, (rows) => rows[0] ?? null);
+    const { value: row } = await this.#fetch(query, "fetchOptional", (rows) => rows[0] ?? null);
     return (row ?? null) as RowOf<R> | null;
   }
 
@@ -222,27 +220,27 @@ export class DbQuery<T> {
    * const all = await queries.collection<User[]>("users").fetchAll(db.select().from(users));
    */
   async fetchAll<R>(query: RowSource<R>): Promise<RowOf<R>[]> {
-    const [key, options] = this.#prepare(query, "fetchAll");
-    return (await this.#load(key, options, query, (rows) => rows)) as RowOf<R>[];
+    return (await this.#fetch(query, "fetchAll", (rows) => rows)).value as RowOf<R>[];
   }
 
-  /** Checks the source and applies the adapter's defaults: the physical key and the options to load with. */
-  #prepare(source: RowSource<unknown>, helper: RowHelper): [key: string, options: CacheOptions] {
+  /**
+   * Checks the source, asks the adapter for its defaults, and loads through the one engine: the
+   * source runs only on a miss, and `pick` shapes what is cached. The adapter's key is read only
+   * without an explicit key, its tags only when a load starts; a `bypass` runs the source alone.
+   */
+  async #fetch(
+    source: RowSource<unknown>,
+    helper: RowHelper,
+    pick: (rows: unknown[]) => unknown,
+  ): Promise<{ key: string; value: unknown }> {
     checkRowSource(source, helper);
     const defaults = this.#context.resolveRowSource(source, this as DbQuery<unknown>, helper);
-    let options = this.#options;
-    if (defaults?.tags !== undefined) options = options.tags([...options.tagList, ...defaults.tags]);
-    return [this.#requireKey(this.#key ?? checkDefaultKey(defaults?.key, this.#label())), options];
-  }
-
-  /** Loads through the one engine; the source runs only on a miss, and `pick` shapes what is cached. */
-  #load(
-    key: string,
-    options: CacheOptions,
-    source: RowSource<unknown>,
-    pick: (rows: unknown[]) => unknown,
-  ): Promise<unknown> {
-    return this.#context.cache.getOrLoad(key, options, async () => pick(await readRows(source)));
+    const key = this.#requireKey(this.#key ?? checkDefaultKey(defaults?.key, this.#label()));
+    const load = async () => pick(await readRows(source));
+    if (defaults?.bypass === true) return { key, value: await bypassing(key, load) };
+    const options =
+      defaults === undefined ? this.#options : withLoadTimeTags(this.#options, () => defaults.tags);
+    return { key, value: await getOrLoadAtStart(this.#context.cache, key, options, load) };
   }
 
   #requireKey(key: string | undefined): string {
@@ -281,6 +279,51 @@ export function checkLabel(label: unknown): string {
     throw new CacheError("INVALID_OPTIONS", `query name must be a non-empty string, got ${describe(label)}`);
   }
   return label;
+}
+
+/**
+ * Engine shim: `cache.getOrLoad(key, options, loader)`, where `options` may carry tags computed
+ * when the load starts (see {@link withLoadTimeTags}). The engine resolves a `CacheOptions` only
+ * when it starts a load (never on a hit or a join), and a failure there rejects the call before
+ * any load is registered. To be replaced by an engine entry point that takes the options as a
+ * function called at load start.
+ */
+function getOrLoadAtStart(
+  cache: HydraCache,
+  key: string,
+  options: CacheOptions,
+  loader: Loader<unknown>,
+): Promise<unknown> {
+  return cache.getOrLoad(key, options, loader);
+}
+
+/**
+ * `base`, with `extra()` appended to its tags the first time the engine reads them (when a load
+ * starts). Engine shim, see {@link getOrLoadAtStart}: what `extra` throws rejects the fetch.
+ */
+function withLoadTimeTags(base: CacheOptions, extra: () => Iterable<string> | undefined): CacheOptions {
+  const options = new CacheOptions(base.ttlMs);
+  let tags: readonly string[] | undefined;
+  Object.defineProperty(options, "tagList", {
+    get: () => {
+      tags ??= base.tags([...base.tagList, ...(extra() ?? [])]).tagList;
+      return tags;
+    },
+  });
+  return options;
+}
+
+/** Runs a row helper's load outside the cache; a failing source rejects `LOADER_FAILED`, as on a miss. */
+async function bypassing(key: string, load: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new CacheError(
+      "LOADER_FAILED",
+      `loader for key ${describe(key)} failed (the cache was bypassed): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 function checkDefaultKey(key: unknown, label: string): string | undefined {

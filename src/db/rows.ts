@@ -23,13 +23,28 @@ export type RowOf<R> = R extends readonly (infer Row)[] ? Row : Exclude<R, undef
 
 /**
  * What an adapter contributes for one row source (see `DbCache.resolveRowSource`): a logical key
- * used when the query has no explicit key, and tags added beside the query's own.
+ * used when the query has no explicit key, tags added beside the query's own, and whether the
+ * helper must bypass the cache. The row helpers read each field only when they need it, so an
+ * adapter can compute the costly ones in getters: `bypass` first, on every call; `key` only when
+ * the query has no explicit key; `tags` only when a load starts (never on a hit or a join).
+ *
+ * @example
+ * return {
+ *   bypass: false,
+ *   get key() { return deriveKey(source); },          // read only without an explicit key
+ *   get tags() { return tablesOf(source).map(tag); }, // read only when a load starts
+ * };
  */
 export interface RowSourceDefaults {
   /** A logical key (namespaced like an explicit one); ignored when the query has an explicit key. */
   readonly key?: string | undefined;
   /** Tags added to the query's own (for Drizzle: the `tableTag` of every table the query reads). */
   readonly tags?: Iterable<string> | undefined;
+  /**
+   * `true`: this call bypasses the cache entirely: no lookup, no load, nothing stored (the source
+   * runs and its rows are shaped as usual; for Drizzle, a query inside a transaction).
+   */
+  readonly bypass?: boolean | undefined;
 }
 
 /** The row helpers, named in error messages. */

@@ -1,7 +1,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { inspectEngine } from "../../src/core/cache.ts";
-import { DbCache, defineEntity } from "../../src/db/index.ts";
+import {
+  DbCache,
+  type DbQuery,
+  defineEntity,
+  type RowHelper,
+  type RowSource,
+  type RowSourceDefaults,
+} from "../../src/db/index.ts";
 import { HydraCache, referenceCodec } from "../../src/index.ts";
 import { fakeClock, gate, rejectsWith, settle } from "../core/helpers.ts";
 import { LazyQuery, MemoryTable } from "./memory-source.ts";
@@ -308,6 +315,145 @@ test("row helpers: the output type is chosen by the row source (adapter-chosen o
     [{ id: 1, name: "Ada" }, { id: 1, name: "Ada" }, [{ id: 1, name: "Ada" }], [3, 4], "scalar"],
   );
   assert.ok(notRows && notNull && wrongRow);
+});
+
+/**
+ * A DbCache whose adapter hook counts what the row helpers read from its result: `key` and
+ * `tags` are getters (the costly parts, for Drizzle `toSQL()` and the table walk).
+ */
+class CountingDbCache extends DbCache {
+  readonly reads = { hook: 0, key: 0, tags: 0 };
+  bypass = false;
+  tags: () => Iterable<string> = () => ["table:users"];
+  protected override resolveRowSource(
+    _source: RowSource<unknown>,
+    _query: DbQuery<unknown>,
+    helper: RowHelper,
+  ): RowSourceDefaults {
+    const { reads } = this;
+    reads.hook++;
+    const tags = this.tags;
+    return {
+      bypass: this.bypass,
+      get key() {
+        reads.key++;
+        return `derived:${helper}`;
+      },
+      get tags() {
+        reads.tags++;
+        return tags();
+      },
+    };
+  }
+}
+
+test("adapter defaults: with an explicit key a hit never reads the derived key or tags; tags are read once, when the load starts", async () => {
+  const cache = HydraCache.local().build();
+  const queries = new CountingDbCache(cache, "db");
+  const release = gate<UserRow[]>();
+  const first = queries.entity("user", 1).fetchOne(() => release.promise);
+  const joined = queries.entity("user", 1).fetchOne(() => release.promise);
+  await settle();
+  assert.equal(queries.reads, { hook: 2, key: 0, tags: 1 }, "the joiner reads no tags");
+  release.open([{ id: 1, name: "Ada" }]);
+  assert.equal(
+    [await first, await joined],
+    [
+      { id: 1, name: "Ada" },
+      { id: 1, name: "Ada" },
+    ],
+  );
+  for (let hit = 0; hit < 3; hit++) await queries.entity("user", 1).fetchOne(() => []);
+  assert.equal(queries.reads, { hook: 5, key: 0, tags: 1 });
+  assert.is(await cache.invalidateTag("table:users"), 1, "the load-time tags were stored");
+});
+
+test("adapter defaults: without an explicit key the key is read on every call, the tags only on a miss", async () => {
+  const cache = HydraCache.local().build();
+  const queries = new CountingDbCache(cache, "db");
+  await queries
+    .cached()
+    .tag("mine")
+    .fetchAll(() => [{ id: 1, name: "Ada" }]);
+  await queries
+    .cached()
+    .tag("mine")
+    .fetchAll(() => []);
+  assert.equal(queries.reads, { hook: 2, key: 2, tags: 1 });
+  assert.ok(await cache.containsKey("db:derived:fetchAll"));
+  assert.is(await cache.invalidateTag("mine"), 1, "the query's own tags are kept beside the adapter's");
+});
+
+test("adapter defaults: tags that throw at load start reject the helper, run nothing and leave no load in flight", async () => {
+  const cache = HydraCache.local().build();
+  const queries = new CountingDbCache(cache, "db");
+  const failure = new Error("cannot walk the query");
+  queries.tags = () => {
+    throw failure;
+  };
+  let ran = 0;
+  const source = () => {
+    ran++;
+    return [{ id: 1, name: "Ada" }];
+  };
+  const outcome = await queries
+    .entity("user", 1)
+    .fetchOne(source)
+    .catch((error: unknown) => error);
+  assert.is(outcome, failure);
+  queries.tags = () => [7 as unknown as string];
+  await rejectsWith(queries.entity("user", 1).fetchAll(source), "INVALID_OPTIONS");
+  assert.is(ran, 0);
+  assert.is(inspectEngine(cache).inFlight, 0);
+  assert.is(cache.stats().loads, 0);
+  queries.tags = () => [];
+  assert.equal(await queries.entity("user", 1).fetchOne(source), { id: 1, name: "Ada" });
+});
+
+test("adapter defaults: bypass runs the source on every call and touches nothing in the engine", async () => {
+  const cache = HydraCache.local().build();
+  const queries = new CountingDbCache(cache, "db");
+  await queries.entity("user", 1).fetchOne(() => [{ id: 1, name: "cached" }]);
+  queries.bypass = true;
+  const before = cache.stats();
+  let ran = 0;
+  const source = () => {
+    ran++;
+    return [
+      { id: 1, name: "uncommitted" },
+      { id: 2, name: "second" },
+    ];
+  };
+  assert.equal(await queries.entity("user", 1).fetchOne(source), { id: 1, name: "uncommitted" });
+  assert.equal(await queries.entity("user", 1).fetchOptional(source), { id: 1, name: "uncommitted" });
+  assert.is((await queries.entity("user", 1).fetchAll(source)).length, 2);
+  assert.is(await queries.entity("user", 1).fetchOptional(() => []), null);
+  await rejectsWith(
+    queries.entity("user", 1).fetchOne(() => []),
+    "ROW_NOT_FOUND",
+    /"db:user:1"/,
+  );
+  const failure = new Error("driver says no");
+  const error = await rejectsWith(
+    queries.entity("user", 1).fetchAll(() => Promise.reject(failure)),
+    "LOADER_FAILED",
+    /driver says no/,
+  );
+  assert.is(error.cause, failure);
+  await rejectsWith(
+    queries
+      .cached()
+      .key("k")
+      .fetchAll("rows" as never),
+    "INVALID_OPTIONS",
+  );
+  assert.is(ran, 3);
+  assert.equal(cache.stats(), before, "no lookup, no load, nothing stored");
+  assert.is(queries.reads.tags, 1, "only the first, cached load read tags");
+  assert.is(await queries.entity("user", 99).fetchOptional(() => []), null);
+  assert.is(await cache.containsKey("db:user:99"), false);
+  queries.bypass = false;
+  assert.equal(await queries.entity("user", 1).fetchOne(source), { id: 1, name: "cached" });
 });
 
 test.run();
