@@ -1,5 +1,5 @@
 // `npm run bench` (full, a few minutes) and `npm run bench -- --quick` (smoke, < 30 s).
-// Runs every workload in one process, prints Markdown, and writes a JSON file and an SVG chart
+// Runs every workload in one process, prints Markdown, and writes it with a JSON file and an SVG chart
 // into bench/results/. Timing never fails the run; only a crash does.
 //
 // Options: --quick, --only=A,C,… (workloads), --rounds=N.
@@ -69,7 +69,11 @@ const meta = {
   ),
 };
 
-const log = (text: string) => process.stdout.write(`${text}\n`);
+const printed: string[] = [];
+const log = (text: string) => {
+  printed.push(text);
+  process.stdout.write(`${text}\n`);
+};
 log(`# hydracache benchmarks${quick ? " (quick smoke run: figures are not meaningful)" : ""}`);
 log("");
 log(
@@ -138,6 +142,9 @@ const base = `bench-${stamp.replace(/[:.]/g, "-")}${quick ? "-quick" : ""}`;
 const json = JSON.stringify({ meta: { ...meta, loadAverageAtEnd, seconds }, targets, results }, null, 2);
 writeFileSync(new URL(`${base}.json`, outDir), json);
 writeFileSync(new URL("latest.json", outDir), json);
+const markdown = `${printed.join("\n")}\n`;
+writeFileSync(new URL(`${base}.md`, outDir), markdown);
+writeFileSync(new URL("latest.md", outDir), markdown);
 if (panels.length > 0) {
   const svg = barChart(
     "hydracache vs alternatives (median, log scale)",
@@ -147,4 +154,4 @@ if (panels.length > 0) {
   writeFileSync(new URL(`${base}.svg`, outDir), svg);
   writeFileSync(new URL("latest.svg", outDir), svg);
 }
-log(`\nWrote ${fileURLToPath(new URL(`${base}.json`, outDir))}${panels.length > 0 ? " and .svg" : ""}`);
+log(`\nWrote ${fileURLToPath(new URL(`${base}.json`, outDir))}, .md${panels.length > 0 ? " and .svg" : ""}`);

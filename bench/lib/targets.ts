@@ -91,12 +91,13 @@ const SPECS: readonly TargetSpec[] = [
   ratioTarget(
     "C",
     "stampede: one loader run (both codecs, both shapes)",
-    (g) =>
-      Math.max(
-        ...["row", "list"].flatMap((s) =>
-          ["hydra-cbor", "hydra-ref"].map((id) => g("C", `runs/${s}`, id) ?? Number.NaN),
-        ),
-      ),
+    (g) => {
+      // The shapes that ran (the smoke run skips the 50-row value).
+      const ran = ["row", "list"]
+        .flatMap((s) => ["hydra-cbor", "hydra-ref"].map((id) => g("C", `runs/${s}`, id) ?? Number.NaN))
+        .filter((runs) => !Number.isNaN(runs));
+      return ran.length === 0 ? Number.NaN : Math.max(...ran);
+    },
     (x) => x === 1,
     (x) => `${x} run${x === 1 ? "" : "s"}`,
   ),

@@ -60,6 +60,10 @@ export async function stampede(settings: Settings): Promise<WorkloadResult> {
         if ((values[CALLERS - 1] as { length?: number; id?: number } | undefined) === undefined) {
           throw new Error(`${entry.impl.name}: stampede returned undefined`);
         }
+        // Single-flight is a correctness property, not a timing: the smoke run fails without it.
+        if (entry.impl.id.startsWith("hydra") && runs.get(key) !== 1) {
+          throw new Error(`${entry.impl.name}: ${runs.get(key)} loader runs for one stampede, expected 1`);
+        }
         if (round < 0) continue;
         samples.add(shape.id, entry.impl.id, elapsed);
         const perShape = loaderRuns[shape.id] ?? {};
