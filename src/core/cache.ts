@@ -16,7 +16,12 @@ import { EntryStore } from "./store.ts";
 import { TagIndex } from "./tag-index.ts";
 import { TypedCache } from "./typed.ts";
 
-/** A loader: computes the value for a missing key. May return a value or a promise. */
+/**
+ * A loader: computes the value for a missing key. May return a value or a promise.
+ *
+ * @example
+ * const loadUser: Loader<User> = () => db.users.findById(42);
+ */
 export type Loader<T> = () => T | Promise<T>;
 
 /** Everything a {@link HydraCache} is built from; see {@link HydraCacheBuilder}. */

@@ -1,4 +1,9 @@
-/** Every error code a {@link CacheError} can carry. */
+/**
+ * Every error code a {@link CacheError} can carry.
+ *
+ * @example
+ * if (CacheError.is(error) && error.code === "LOADER_FAILED") log(error.cause);
+ */
 export type CacheErrorCode =
   | "LOADER_FAILED"
   | "ENCODE_FAILED"

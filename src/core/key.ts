@@ -3,6 +3,10 @@ import { CacheError, describe } from "./errors.ts";
 /**
  * Escapes one key or tag segment: `%` becomes `%25` and `:` becomes `%3A`, so segments joined
  * with `:` can never be confused with one another.
+ *
+ * @example
+ * escapeSegment("tenant:7"); // "tenant%3A7"
+ * escapeSegment(42);         // "42"
  */
 export function escapeSegment(segment: unknown): string {
   const text = String(segment);

@@ -1,10 +1,20 @@
 import { CacheError, describe } from "./errors.ts";
 import type { TagSet } from "./tags.ts";
 
-/** A duration in milliseconds. `Infinity` means "never expires". */
+/**
+ * A duration in milliseconds. `Infinity` means "never expires".
+ *
+ * @example
+ * const fiveMinutes: Milliseconds = 5 * 60_000;
+ */
 export type Milliseconds = number;
 
-/** Per-entry options as a plain object: the shape `getOrLoad` and `put` accept beside {@link CacheOptions}. */
+/**
+ * Per-entry options as a plain object: the shape `getOrLoad` and `put` accept beside {@link CacheOptions}.
+ *
+ * @example
+ * await cache.put("user:42", user, { ttl: 60_000, tags: ["users", "user:42"] });
+ */
 export interface EntryOptions {
   /** Time to live in ms; overrides the cache's default TTL. */
   ttl?: Milliseconds;
@@ -12,7 +22,12 @@ export interface EntryOptions {
   tags?: Iterable<string> | TagSet;
 }
 
-/** Options accepted by `put` and `getOrLoad`. */
+/**
+ * Options accepted by `put` and `getOrLoad`: a {@link CacheOptions} or a plain {@link EntryOptions}.
+ *
+ * @example
+ * const options: EntryOptionsInput = new CacheOptions().ttl(60_000).tag("users");
+ */
 export type EntryOptionsInput = CacheOptions | EntryOptions;
 
 /**

@@ -1,10 +1,20 @@
 import { CacheError, describe } from "../core/errors.ts";
 import { CacheKeyBuilder, escapeSegment } from "../core/key.ts";
 
-/** An entity id: a string, a finite number or a bigint (`42`, `42n` and `"42"` name the same entity). */
+/**
+ * An entity id: a string, a finite number or a bigint (`42`, `42n` and `"42"` name the same entity).
+ *
+ * @example
+ * queries.entity("user", 42n).physicalKey; // "db:user:42"
+ */
 export type EntityId = string | number | bigint;
 
-/** What {@link defineEntity} takes: the entity kind and, optionally, the collection it belongs to. */
+/**
+ * What {@link defineEntity} takes: the entity kind and, optionally, the collection it belongs to.
+ *
+ * @example
+ * const definition: EntityDefinition = { entity: "user", collection: "users" };
+ */
 export interface EntityDefinition {
   /** The entity kind, the first segment of its keys and tags (`"user"` → `user:42`). */
   readonly entity: string;
@@ -15,6 +25,10 @@ export interface EntityDefinition {
 /**
  * Cache metadata for one kind of entity, made by {@link defineEntity}: the TypeScript form of the
  * original's `CacheEntity` trait. `Row` is the row type `forEntity` queries return; `Id` its id type.
+ *
+ * @example
+ * const User: EntityDescriptor<UserRow, number> = defineEntity({ entity: "user", collection: "users" });
+ * User.key(42); // "user:42"
  */
 export interface EntityDescriptor<Row = unknown, Id extends EntityId = EntityId> {
   /** The entity kind, as given. */
