@@ -268,7 +268,11 @@ function coreChecks(core) {
       // A Buffer is a Uint8Array too: check the prototype, so Node, Deno and Bun prove it is plain.
       equal(Object.getPrototypeOf(bytes) === Uint8Array.prototype, true, "encode returns a plain Uint8Array");
       const decodedBytes = cborCodec.decode(cborCodec.encode({ b: new Uint8Array([7]) })).b;
-      equal(Object.getPrototypeOf(decodedBytes) === Uint8Array.prototype, true, "bytes decode to a plain Uint8Array");
+      equal(
+        Object.getPrototypeOf(decodedBytes) === Uint8Array.prototype,
+        true,
+        "bytes decode to a plain Uint8Array",
+      );
       equal(cborCodec.decode(bytes), value, "cborCodec round trip");
       const cache = local();
       await cache.put("v", value);
