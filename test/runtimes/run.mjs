@@ -246,9 +246,34 @@ console.log("control passed");
   writeFileSync(
     join(app, "worker.mjs"),
     `${imports}
+// A module-level cache, as a Worker keeps one: requests share it, and its loads.
+const shared = core.HydraCache.local().build();
+let sharedLoads = 0;
 export default {
-  async test() {
+  async fetch(request) {
+    const key = new URL(request.url).pathname;
+    const row = await shared.getOrLoad(key, async () => {
+      sharedLoads++;
+      await scheduler.wait(20);
+      return { key, load: sharedLoads };
+    });
+    return Response.json(row);
+  },
+  async test(controller, env) {
     const result = await smoke({ core, db, expect: ${noNode} });
+    const check = "requests share a module-level cache: 5 concurrent requests run 1 load, a 6th hits";
+    try {
+      const get = () => env.SELF.fetch("http://worker/row").then((response) => response.json());
+      const rows = [...(await Promise.all([get(), get(), get(), get(), get()])), await get()];
+      const { hits, singleFlightJoins } = shared.stats();
+      if (sharedLoads !== 1 || singleFlightJoins !== 4 || hits !== 1 || rows.some((row) => row.load !== 1)) {
+        throw new Error(JSON.stringify({ sharedLoads, hits, singleFlightJoins, rows }));
+      }
+      result.passed++;
+    } catch (error) {
+      Object.assign(result, { ok: false, failed: result.failed + 1 });
+      result.failures.push(check + ": " + (error?.message ?? String(error)));
+    }
     console.log("RESULT " + JSON.stringify(result));
     if (!result.ok) throw new Error("smoke failed");
   },
@@ -354,13 +379,14 @@ const worker :Workerd.Worker = (
   modules = [(name = "worker", esModule = embed "worker.js")],
   compatibilityDate = "2026-11-01",
   compatibilityFlags = ["no_nodejs_compat", "no_nodejs_compat_v2"],
+  bindings = [(name = "SELF", service = "main")],
 );
 `,
   );
   const { code, out } = await run(BIN.workerd, ["test", "workerd.capnp"], { cwd: app });
   const result = parseResult(out);
   const ok = code === 0 && result?.ok === true;
-  const what = `${summary(result)} inside a test handler (bundled), no_nodejs_compat: no process/Buffer, eval blocked`;
+  const what = `${summary(result)} inside a test handler and across requests to a module-level cache (bundled), no_nodejs_compat: no process/Buffer, eval blocked`;
   report("workerd", version, ok, what, failureDetail(result, out));
 }
 
