@@ -81,6 +81,19 @@ export let acquireEntry: (
 ) => Acquired;
 
 /**
+ * `cache.getOrLoad(key, options, loader)` where the options are computed by `optionsAtStart()`,
+ * called only when a load starts: a hit or a join never computes them, and what it throws rejects
+ * the call before any load is registered. For adapters inside this package (the row helpers, whose
+ * table tags cost a walk of the query); not part of the public API.
+ */
+export let getOrLoadWithOptionsAtStart: (
+  cache: HydraCache,
+  key: string,
+  optionsAtStart: () => EntryOptionsInput | undefined,
+  loader: Loader<unknown>,
+) => Promise<unknown>;
+
+/**
  * The local async cache: typed reads, loads shared by concurrent callers (single-flight),
  * TTLs, tags, and invalidation that a running load can never undo.
  *
@@ -120,6 +133,14 @@ export class HydraCache {
   static {
     inspectEngine = (cache) => cache.#inspect();
     acquireEntry = (cache, key, tags, ttlMs) => cache.#acquire(key, tags, ttlMs);
+    getOrLoadWithOptionsAtStart = (cache, key, optionsAtStart, loader) => {
+      try {
+        checkKey(key);
+        return cache.#lookupOrLoad(key, undefined, optionsAtStart, loader);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
   }
 
   /** The value stored under `key`, or `undefined` when missing or expired. A stored `null` is `null`. */
@@ -199,6 +220,19 @@ export class HydraCache {
     const options =
       optionsOrLoader === loader ? undefined : (optionsOrLoader as EntryOptionsInput | undefined);
     checkOptions(options);
+    return this.#lookupOrLoad(key, options, undefined, loader);
+  }
+
+  /**
+   * A hit, a join, or a new load with `options` (or, when given, what `optionsAtStart()` returns:
+   * called only when a load starts, so a hit or a join never computes them).
+   */
+  #lookupOrLoad(
+    key: string,
+    options: EntryOptionsInput | undefined,
+    optionsAtStart: (() => EntryOptionsInput | undefined) | undefined,
+    loader: Loader<unknown>,
+  ): Promise<unknown> {
     const entry = this.#store.get(key);
     if (entry !== undefined) {
       if (this.#isLive(entry)) {
@@ -214,7 +248,7 @@ export class HydraCache {
     }
     let load = this.#inFlight.get(key);
     if (load === undefined) {
-      load = this.#startLoad(key, resolveOptions(options), loader);
+      load = this.#startLoad(key, resolveOptions(optionsAtStart?.() ?? options), loader);
     } else {
       this.#stats.singleFlightJoins++;
     }

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { getOrLoadWithOptionsAtStart, inspectEngine } from "../../src/core/cache.ts";
 import { HydraCache } from "../../src/index.ts";
 import { gate, rejectsWith, settle } from "./helpers.ts";
 
@@ -135,6 +135,42 @@ test("getOrLoad: loads for different keys run independently", async () => {
   a.open("a");
   assert.is(await first, "a");
   assert.is(cache.stats().loads, 2);
+});
+
+test("adapter entry point: options computed only when a load starts, never on a hit or a join", async () => {
+  const cache = HydraCache.local().build();
+  let computed = 0;
+  const optionsAtStart = () => {
+    computed++;
+    return { tags: ["t"] };
+  };
+  const release = gate<string>();
+  const first = getOrLoadWithOptionsAtStart(cache, "k", optionsAtStart, () => release.promise);
+  const joined = getOrLoadWithOptionsAtStart(cache, "k", optionsAtStart, () => "never called");
+  release.open("v");
+  assert.equal([await first, await joined], ["v", "v"]);
+  assert.is(await getOrLoadWithOptionsAtStart(cache, "k", optionsAtStart, () => "never called"), "v");
+  assert.is(computed, 1);
+  assert.is(await cache.invalidateTag("t"), 1, "the computed tags were stored");
+  const failing = () => {
+    throw new Error("cannot derive the tags");
+  };
+  const thrown = await getOrLoadWithOptionsAtStart(cache, "k", failing, () => "v").catch((error) => error);
+  assert.match(String(thrown), /cannot derive the tags/);
+  await rejectsWith(
+    getOrLoadWithOptionsAtStart(
+      cache,
+      "k",
+      () => ({ ttl: -1 }),
+      () => "v",
+    ),
+    "INVALID_OPTIONS",
+  );
+  await rejectsWith(
+    getOrLoadWithOptionsAtStart(cache, 5 as never, optionsAtStart, () => "v"),
+    "INVALID_KEY",
+  );
+  assert.equal([inspectEngine(cache).inFlight, cache.stats().loads], [0, 1]);
 });
 
 test.run();
