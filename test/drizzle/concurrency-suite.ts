@@ -8,47 +8,28 @@ import * as assert from "uvu/assert";
 import { inspectEngine } from "../../src/core/cache.ts";
 import { HydraDrizzleCache, withHydraCache } from "../../src/drizzle/index.ts";
 import { HydraCache } from "../../src/index.ts";
-import { type Database, type TestDatabase, uniqueName } from "./test-db.ts";
-
-let nextLock = Math.floor(Math.random() * 1e6) * 1000;
+import { advisoryGate, type Database, type TestDatabase, uniqueName } from "./test-db.ts";
 
 export function concurrencySuite(database: TestDatabase): Test {
   const test = suite(`hydracache/drizzle races on ${database.kind}`);
+  test.after.each(() => database.cleanup());
 
-  /** A `users(id, name)` table whose updates wait on an advisory lock the test holds. */
+  /** A `users(id, name)` table whose updates wait at a gate the test holds (dropped after the test). */
   async function gatedTable() {
     const name = uniqueName("race");
-    const lock = nextLock++;
+    database.defer(() =>
+      database.exec(`drop table if exists "${name}"; drop function if exists "${name}_gate"()`),
+    );
+    // Made after the table's cleanup, so its connection (and lock) goes first and nothing waits on a drop.
+    const gate = advisoryGate(database);
     await database.exec(`
       create table "${name}" (id integer primary key, name text not null);
       insert into "${name}" values (1, 'old'), (2, 'other');
       create function "${name}_gate"() returns trigger language plpgsql as $$
-        begin perform pg_advisory_xact_lock_shared(${lock}); return new; end $$;
+        begin perform pg_advisory_xact_lock_shared(${gate.lock}); return new; end $$;
       create trigger "${name}_gate" before update on "${name}" for each row execute function "${name}_gate"();`);
     const table = pgTable(name, { id: integer("id").primaryKey(), name: text("name").notNull() });
-    // The test's own connection holds the gate's lock while it is closed.
-    const holder = database.drizzle();
-    return {
-      table,
-      lock,
-      close: async () => holder.execute(sql.raw(`select pg_advisory_lock(${lock})`)),
-      open: async () => holder.execute(sql.raw(`select pg_advisory_unlock(${lock})`)),
-      /** Resolves once a statement waits on the gate inside the server. */
-      waiting: async () => {
-        for (;;) {
-          const rows = await holder.execute(
-            sql.raw(
-              `select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = ${lock} and not granted`,
-            ),
-          );
-          if ((rows as unknown as Array<{ n: number }>)[0]?.n) return;
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      },
-      drop: async () => {
-        await database.exec(`drop table if exists "${name}"; drop function if exists "${name}_gate"()`);
-      },
-    };
+    return { table, ...gate };
   }
 
   async function readDuringSlowWrite(db: Database) {
@@ -63,7 +44,6 @@ export function concurrencySuite(database: TestDatabase): Test {
     await gated.open();
     await write;
     const after = await read();
-    await gated.drop();
     return after;
   }
 
@@ -98,7 +78,6 @@ export function concurrencySuite(database: TestDatabase): Test {
     assert.equal(await reading, [{ id: 1, name: "old" }]);
     assert.is(cache.stats().staleLoadDiscards, 1);
     assert.is(inspectEngine(cache).entries, 0);
-    await gated.drop();
   });
 
   test("N concurrent identical selects send one statement to the server", async () => {
@@ -112,7 +91,6 @@ export function concurrencySuite(database: TestDatabase): Test {
     assert.is(database.statements() - before, 1);
     for (const rows of results) assert.equal(rows, [{ id: 1, name: "old" }]);
     assert.is(cache.stats().singleFlightJoins, 19);
-    await gated.drop();
   });
 
   test("N concurrent identical selects that fail share one statement and its error", async () => {
@@ -129,7 +107,6 @@ export function concurrencySuite(database: TestDatabase): Test {
       assert.match(String((outcome as PromiseRejectedResult).reason?.cause?.message), /division by zero/);
     }
     assert.is(inspectEngine(cache).inFlight, 0);
-    await gated.drop();
   });
 
   test("without withHydraCache, callers joining a failed query stop waiting after joinTimeout and query themselves", async () => {
@@ -146,11 +123,12 @@ export function concurrencySuite(database: TestDatabase): Test {
     assert.equal(await db.select().from(gated.table).where(eq(gated.table.id, 2)), [
       { id: 2, name: "other" },
     ]);
-    await gated.drop();
   });
 
   test("two databases (schemas) behind one engine never share entries", async () => {
     const schemas = [uniqueName("tenant_a"), uniqueName("tenant_b")];
+    for (const schema of schemas)
+      database.defer(() => database.exec(`drop schema if exists "${schema}" cascade`));
     for (const [index, schema] of schemas.entries()) {
       await database.exec(`create schema "${schema}"; create table "${schema}".items (id integer primary key, label text not null);
         insert into "${schema}".items values (1, 'from ${index === 0 ? "a" : "b"}')`);
@@ -177,7 +155,6 @@ export function concurrencySuite(database: TestDatabase): Test {
       }),
     );
     assert.equal(await read(shared), [{ id: 1, label: "from a" }]);
-    for (const schema of schemas) await database.exec(`drop schema "${schema}" cascade`);
   });
 
   return test;

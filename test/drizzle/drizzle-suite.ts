@@ -22,6 +22,7 @@ async function usersTable(
 ) {
   const name = uniqueName("users");
   await database.exec(`create table "${name}" (id integer primary key, name text not null, big bigint)`);
+  database.defer(() => database.exec(`drop table if exists "${name}"`));
   if (rows.length > 0) {
     await database.exec(
       `insert into "${name}" (id, name, big) values ${rows.map(([id, who]) => `(${id}, '${who}', ${id})`).join(", ")}`,
@@ -32,7 +33,7 @@ async function usersTable(
     name: text("name").notNull(),
     big: bigint("big", { mode: "bigint" }),
   });
-  return { name, table, drop: () => database.exec(`drop table if exists "${name}"`) };
+  return { name, table };
 }
 
 async function postsTable(database: TestDatabase) {
@@ -40,13 +41,14 @@ async function postsTable(database: TestDatabase) {
   await database.exec(
     `create table "${name}" (id integer primary key, author integer not null, title text not null)`,
   );
+  database.defer(() => database.exec(`drop table if exists "${name}"`));
   await database.exec(`insert into "${name}" values (10, 1, 'hello'), (11, 2, 'world')`);
   const table = pgTable(name, {
     id: integer("id").primaryKey(),
     author: integer("author").notNull(),
     title: text("title").notNull(),
   });
-  return { name, table, drop: () => database.exec(`drop table if exists "${name}"`) };
+  return { name, table };
 }
 
 /** A database whose Drizzle cache is a HydraDrizzleCache over `cache`, wrapped by withHydraCache. */
@@ -69,6 +71,7 @@ async function counting<T>(database: TestDatabase, run: () => Promise<T>): Promi
 
 export function drizzleSuite(database: TestDatabase): Test {
   const test = suite(`hydracache/drizzle on ${database.kind}`);
+  test.after.each(() => database.cleanup());
   const plain = database.drizzle();
 
   test("DrizzleDbCache: the key comes from the query's SQL and parameters; a hit sends no statement", async () => {
@@ -86,7 +89,6 @@ export function drizzleSuite(database: TestDatabase): Test {
     assert.equal(other, [{ id: 2, name: "bob", big: 2n }]);
     assert.is(otherCount, 1);
     assert.is(inspectEngine(cache).entries, 2);
-    await users.drop();
   });
 
   test("DrizzleDbCache: results are tagged with every table the query reads, and invalidateTable removes them", async () => {
@@ -120,8 +122,6 @@ export function drizzleSuite(database: TestDatabase): Test {
     assert.is(inspectEngine(cache).entries, 0);
     await queries.cached().fetchAll(joined());
     assert.is(await cache.invalidateTag(tableTag(users.name)), 1);
-    await posts.drop();
-    await users.drop();
   });
 
   test("DrizzleDbCache: entity tags beside table tags, an explicit key wins, fetchOne and fetchOptional", async () => {
@@ -138,7 +138,6 @@ export function drizzleSuite(database: TestDatabase): Test {
     assert.ok(await cache.containsKey("db:custom"));
     const [, count] = await counting(database, () => queries.cached().key("custom").fetchOptional(one(99)));
     assert.is(count, 0);
-    await users.drop();
   });
 
   test("DrizzleDbCache: BigInt parameters give distinct, working keys", async () => {
@@ -147,7 +146,6 @@ export function drizzleSuite(database: TestDatabase): Test {
     const byBig = (big: bigint) => plain.select().from(users.table).where(eq(users.table.big, big));
     assert.equal(await queries.cached().fetchAll(byBig(1n)), [{ id: 1, name: "ada", big: 1n }]);
     assert.equal(await queries.cached().fetchAll(byBig(2n)), [{ id: 2, name: "bob", big: 2n }]);
-    await users.drop();
   });
 
   test("DrizzleDbCache: relational queries and prepared queries are cached too", async () => {
@@ -182,7 +180,6 @@ export function drizzleSuite(database: TestDatabase): Test {
         .fetchAll({ execute: () => prepared.execute({ id: 1 }) }),
       [{ id: 1, name: "ada", big: 1n }],
     );
-    await users.drop();
   });
 
   test("HydraDrizzleCache: strategy all caches selects; a write through the same db invalidates its table", async () => {
@@ -202,7 +199,6 @@ export function drizzleSuite(database: TestDatabase): Test {
     assert.is((await db.select().from(users.table)).length, 3);
     await db.delete(users.table).where(eq(users.table.id, 3));
     assert.is((await db.select().from(users.table)).length, 2);
-    await users.drop();
   });
 
   test("HydraDrizzleCache: strategy explicit caches only $withCache() selects", async () => {
@@ -215,7 +211,6 @@ export function drizzleSuite(database: TestDatabase): Test {
     await read().$withCache();
     const [, cached] = await counting(database, () => read().$withCache());
     assert.is(cached, 0);
-    await users.drop();
   });
 
   test("HydraDrizzleCache: $withCache({ tag }) keys are invalidated by db.$cache.invalidate({ tags }), as keys and as engine tags", async () => {
@@ -233,7 +228,6 @@ export function drizzleSuite(database: TestDatabase): Test {
     await read();
     await db.$cache.invalidate({ tables: users.table });
     assert.not.ok(await cache.containsKey("drizzle:user-1"));
-    await users.drop();
   });
 
   test("HydraDrizzleCache: $withCache({ config }) TTL wins over the default", async () => {
@@ -274,7 +268,6 @@ export function drizzleSuite(database: TestDatabase): Test {
         .$withCache({ config: { ex: 1 } }),
     );
     assert.is(afterSecond, 1);
-    await users.drop();
   });
 
   test("HydraDrizzleCache: BigInt parameters work through the Drizzle cache (Drizzle's own key throws)", async () => {
@@ -286,7 +279,6 @@ export function drizzleSuite(database: TestDatabase): Test {
     assert.equal(again, [{ id: 2, name: "bob", big: 2n }]);
     assert.is(count, 0);
     assert.equal(await byBig(1n), [{ id: 1, name: "ada", big: 1n }]);
-    await users.drop();
   });
 
   test("HydraDrizzleCache: a WHERE subquery's table invalidates the result (Drizzle's table list misses it)", async () => {
@@ -302,8 +294,6 @@ export function drizzleSuite(database: TestDatabase): Test {
     assert.is((await authors()).length, 2);
     await db.delete(posts.table).where(eq(posts.table.id, 11));
     assert.equal(await authors(), [{ id: 1, name: "ada", big: 1n }]);
-    await posts.drop();
-    await users.drop();
   });
 
   test("transactions: reads inside never enter the cache, and a rollback leaks nothing", async () => {
@@ -320,7 +310,6 @@ export function drizzleSuite(database: TestDatabase): Test {
       .catch((error: Error) => assert.match(error.message, /rollback/i));
     assert.is(inspectEngine(cache).entries, 0);
     assert.equal(await read(db), [{ id: 1, name: "ada", big: 1n }]);
-    await users.drop();
   });
 
   test("transactions: the tables a transaction wrote are invalidated after it commits", async () => {
@@ -337,7 +326,6 @@ export function drizzleSuite(database: TestDatabase): Test {
     });
     // …but the commit invalidates the table again.
     assert.equal(await read(), [{ id: 1, name: "committed", big: 1n }]);
-    await users.drop();
   });
 
   test("withHydraCache: returns the same db, is idempotent, and passes anything else through", () => {
@@ -358,7 +346,6 @@ export function drizzleSuite(database: TestDatabase): Test {
     const [, count] = await counting(database, () => read(second));
     assert.is(count, 1);
     assert.is(inspectEngine(cache).entries, 2);
-    await users.drop();
   });
 
   test("HydraDrizzleCache: bad options throw INVALID_OPTIONS", () => {

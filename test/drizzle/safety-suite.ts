@@ -9,11 +9,13 @@ import * as assert from "uvu/assert";
 import { inspectEngine } from "../../src/core/cache.ts";
 import { DrizzleDbCache, HydraDrizzleCache, withHydraCache } from "../../src/drizzle/index.ts";
 import { HydraCache } from "../../src/index.ts";
-import { type TestDatabase, uniqueName } from "./test-db.ts";
+import { gate as signal } from "../core/helpers.ts";
+import { advisoryGate, type TestDatabase, uniqueName } from "./test-db.ts";
 
 /** A fresh `(id, big, name)` table holding (1, 1, 'old') and (2, 2, 'two'). */
 async function table(database: TestDatabase) {
   const name = uniqueName("safety");
+  database.defer(() => database.exec(`drop table if exists "${name}" cascade`));
   await database.exec(
     `create table "${name}" (id integer primary key, big bigint not null, name text not null);
      insert into "${name}" values (1, 1, 'old'), (2, 2, 'two')`,
@@ -23,7 +25,7 @@ async function table(database: TestDatabase) {
     big: bigint("big", { mode: "bigint" }).notNull(),
     name: text("name").notNull(),
   });
-  return { t, drop: () => database.exec(`drop table if exists "${name}"`) };
+  return { t, name };
 }
 
 /** A Map-based Drizzle `Cache`, written the way Drizzle's docs show. */
@@ -45,20 +47,20 @@ class MapCache extends Cache {
 
 export function safetySuite(database: TestDatabase): Test {
   const test = suite(`hydracache/drizzle safety on ${database.kind}`);
+  test.after.each(() => database.cleanup());
 
   test("withHydraCache leaves a database with another Drizzle Cache alone: different queries keep different keys", async () => {
-    const { t, drop } = await table(database);
+    const { t } = await table(database);
     const foreign = new MapCache();
     const db = database.drizzle({ cache: foreign });
     assert.is(withHydraCache(db), db);
     assert.equal(await db.select({ id: t.id }).from(t).where(eq(t.id, 1)), [{ id: 1 }]);
     assert.equal(await db.select({ id: t.id }).from(t).where(eq(t.id, 2)), [{ id: 2 }]);
     assert.is(foreign.store.size, 2);
-    await drop();
   });
 
   test("transactions: a select with a BigInt parameter works inside db.transaction and stays out of the cache", async () => {
-    const { t, drop } = await table(database);
+    const { t } = await table(database);
     const cache = HydraCache.local().build();
     const db = withHydraCache(database.drizzle({ cache: new HydraDrizzleCache(cache, { strategy: "all" }) }));
     const rows = await db.transaction(async (tx) => {
@@ -69,11 +71,10 @@ export function safetySuite(database: TestDatabase): Test {
     assert.equal(rows, [{ id: 1 }, { id: 2 }]);
     assert.is(inspectEngine(cache).entries, 0);
     assert.is(cache.stats().loads, 0);
-    await drop();
   });
 
   test("transactions: `db` used inside a transaction's callback with a BigInt parameter works and is not cached", async () => {
-    const { t, drop } = await table(database);
+    const { t } = await table(database);
     const cache = HydraCache.local().build();
     const db = withHydraCache(database.drizzle({ cache: new HydraDrizzleCache(cache, { strategy: "all" }) }));
     // PGlite has one connection, so only the real server can run `db` beside an open transaction.
@@ -88,11 +89,10 @@ export function safetySuite(database: TestDatabase): Test {
     }
     assert.equal(await query(), [{ id: 2 }]);
     assert.is(inspectEngine(cache).entries, 1);
-    await drop();
   });
 
   test("DrizzleDbCache: fetchOne, fetchOptional and fetchAll of one query each cache their own shape", async () => {
-    const { t, drop } = await table(database);
+    const { t } = await table(database);
     const cache = HydraCache.local().build();
     const queries = new DrizzleDbCache(cache, "db");
     const db = database.drizzle();
@@ -102,11 +102,10 @@ export function safetySuite(database: TestDatabase): Test {
     assert.equal(await queries.cached().fetchOptional(query()), { id: 2 });
     assert.equal(await queries.cached().fetchAll(query()), [{ id: 2 }]);
     assert.is(inspectEngine(cache).entries, 3);
-    await drop();
   });
 
   test("DrizzleDbCache and HydraDrizzleCache sharing a namespace neither wait on each other nor mix shapes", async () => {
-    const { t, drop } = await table(database);
+    const { t } = await table(database);
     const cache = HydraCache.local().build();
     const db = withHydraCache(database.drizzle({ cache: new HydraDrizzleCache(cache, { strategy: "all" }) }));
     const queries = new DrizzleDbCache(cache, "drizzle");
@@ -126,11 +125,10 @@ export function safetySuite(database: TestDatabase): Test {
     assert.equal(await query(), [{ id: 2 }]);
     assert.is(inspectEngine(cache).inFlight, 0);
     assert.is(inspectEngine(cache).entries, 2);
-    await drop();
   });
 
   test("DrizzleDbCache: a prepared query's result is tagged with its table", async () => {
-    const { t, drop } = await table(database);
+    const { t } = await table(database);
     const cache = HydraCache.local().build();
     const queries = new DrizzleDbCache(cache, "db");
     const prepared = database
@@ -141,95 +139,92 @@ export function safetySuite(database: TestDatabase): Test {
       .prepare(uniqueName("prepared"));
     assert.equal(await queries.cached().fetchAll(prepared), [{ id: 2 }]);
     assert.is(await queries.invalidateTable(t), 1);
-    await drop();
   });
 
   if (database.concurrent) {
     test("a write through `db` inside a transaction's callback is invalidated again when it completes, not only when the transaction ends", async () => {
-      const { t, drop } = await table(database);
-      const name = (t as unknown as Record<symbol, string>)[Symbol.for("drizzle:Name")] as string;
-      // The write takes 0.3 s inside the server: the window in which another caller reads the old row.
+      const { t, name } = await table(database);
+      database.defer(() => database.exec(`drop function if exists "${name}_gate"() cascade`));
+      const gate = advisoryGate(database);
+      // The write waits at the gate inside the server: the window in which another caller reads the old row.
       await database.exec(`
-        create function "${name}_slow"() returns trigger language plpgsql as $$
-          begin perform pg_sleep(0.3); return new; end $$;
-        create trigger "${name}_slow" before update on "${name}" for each row execute function "${name}_slow"();`);
+        create function "${name}_gate"() returns trigger language plpgsql as $$
+          begin perform pg_advisory_xact_lock_shared(${gate.lock}); return new; end $$;
+        create trigger "${name}_gate" before update on "${name}" for each row execute function "${name}_gate"();`);
       const cache = HydraCache.local().build();
-      let writing!: () => void;
-      const writeStarted = new Promise<void>((resolve) => {
-        writing = resolve;
-      });
-      class Observed extends HydraDrizzleCache {
-        override async onMutate(params: Parameters<HydraDrizzleCache["onMutate"]>[0]): Promise<void> {
-          await super.onMutate(params);
-          writing();
-        }
-      }
-      const db = withHydraCache(database.drizzle({ cache: new Observed(cache, { strategy: "all" }) }));
+      const db = withHydraCache(
+        database.drizzle({ cache: new HydraDrizzleCache(cache, { strategy: "all" }) }),
+      );
       const read = () => db.select({ name: t.name }).from(t).where(eq(t.id, 1));
       assert.equal(await read(), [{ name: "old" }]);
-      // Another request, outside the transaction: reads while the write runs, then after it completed.
-      let written!: () => void;
-      const writeDone = new Promise<void>((resolve) => {
-        written = resolve;
-      });
+      // Another request, outside the transaction (its own async context): reads while the write
+      // waits at the gate, then after the write completed.
+      const writeWaits = signal();
+      const readDuring = signal();
+      const writeDone = signal();
       const other = (async () => {
-        await writeStarted;
+        await writeWaits.promise;
         const during = await read(); // invalidated by onMutate: reads the old row again, and stores it
-        await writeDone;
+        readDuring.open();
+        await writeDone.promise;
         return [during, await read()];
       })();
+      await gate.close();
       await db.transaction(async (tx) => {
         await tx.select({ id: t.id }).from(t).where(eq(t.id, 2));
-        await db.update(t).set({ name: "new" }).where(eq(t.id, 1)); // `db`, not `tx`: commits on its own
-        written();
+        const write = db.update(t).set({ name: "new" }).where(eq(t.id, 1)).execute(); // `db`, not `tx`: commits on its own
+        await gate.waiting();
+        writeWaits.open();
+        await readDuring.promise;
+        await gate.open();
+        await write;
+        writeDone.open();
         // Still inside the transaction: the other request must already see the committed write.
         assert.equal(await other, [[{ name: "old" }], [{ name: "new" }]]);
       });
       assert.equal(await read(), [{ name: "new" }]);
-      await database.exec(`drop trigger "${name}_slow" on "${name}"; drop function "${name}_slow"()`);
-      await drop();
     });
 
     test("without withHydraCache, a query that outlasts joinTimeout never stores the row it read before a write", async () => {
-      const { t, drop } = await table(database);
+      const { t } = await table(database);
+      const gate = advisoryGate(database);
       const cache = HydraCache.local().build();
       let misses = 0;
-      let secondMiss!: () => void;
-      const twoMisses = new Promise<void>((resolve) => {
-        secondMiss = resolve;
-      });
-      // Counts the gets that answer "miss": the gate that tells the test A's load was abandoned.
+      const twoMisses = signal();
+      // Counts the gets that answer "miss": the signal that A's load was abandoned and the joiner queries.
       class Observed extends HydraDrizzleCache {
         override async get(key: string, tables: string[], isTag: boolean, auto?: boolean) {
           const found = await super.get(key, tables, isTag, auto);
-          if (found === undefined && ++misses === 2) secondMiss();
+          if (found === undefined && ++misses === 2) twoMisses.open();
           return found;
         }
       }
       const db = database.drizzle({ cache: new Observed(cache, { strategy: "all", joinTimeout: 100 }) });
+      // Waits at the gate after its snapshot is taken: it reads the rows as they were when it started.
       const slowRead = () =>
         db
           .select({ name: t.name })
           .from(t)
-          .where(and(eq(t.id, 1), sql`pg_sleep(0.5) is not null`))
+          .where(
+            and(
+              eq(t.id, 1),
+              sql`(select count(*) from (select pg_advisory_xact_lock_shared(${gate.lock})) gate) = 1`,
+            ),
+          )
           .execute();
-      const a = slowRead(); // A misses at once; its snapshot sees 'old' for 0.5 s
+      await gate.close();
+      const a = slowRead(); // A misses at once; its snapshot sees 'old'
       const joiner = slowRead(); // joins A, misses when A's load is abandoned after 100 ms, queries itself
-      await twoMisses;
+      await twoMisses.promise;
       await db.update(t).set({ name: "new" }).where(eq(t.id, 1));
       const b = slowRead(); // starts after the write: sees 'new'
+      await gate.waiting(3); // A, the joiner and B all wait, so B's miss came before A's put
+      await gate.open();
       assert.equal(await a, [{ name: "old" }]);
       await joiner; // 'old' or 'new', depending on whether its statement or the update reached the server first
       assert.equal(await b, [{ name: "new" }]);
       // Before the fix, A's late put completed B's load and 'old' was served from then on.
-      assert.equal(
-        await db
-          .select({ name: t.name })
-          .from(t)
-          .where(and(eq(t.id, 1), sql`pg_sleep(0.5) is not null`)),
-        [{ name: "new" }],
-      );
-      await drop();
+      assert.equal(await slowRead(), [{ name: "new" }]);
     });
   }
 

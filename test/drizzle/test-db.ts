@@ -1,8 +1,11 @@
-// Finds the database the Drizzle tests run on, in this order: DATABASE_URL; a testcontainers
-// PostgreSQL when a container runtime answers; the local server on 127.0.0.1:5432; and, only
-// when HYDRACACHE_REQUIRE_PG is not "1", embedded PGlite. Logs which one it used. `openPglite`
-// opens PGlite directly, for the second run of the suite.
+// Finds the database the Drizzle tests run on, in this order: DATABASE_URL (which must answer
+// when it is set); a testcontainers PostgreSQL when a container runtime answers; the local
+// server on 127.0.0.1:5432; and, only when HYDRACACHE_REQUIRE_PG is not "1", embedded PGlite.
+// Logs which one it used. `openPglite` opens PGlite directly, for the second run of the suite.
+// On a server, every Drizzle database of a file shares one connection pool per search path
+// (opening one per test ran parallel test runs out of connections).
 import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
 import type { Cache } from "drizzle-orm/cache/core";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -17,6 +20,11 @@ export interface DrizzleOptions {
   cache?: Cache;
   schema?: Record<string, unknown>;
   searchPath?: string;
+  /**
+   * Gives the database a connection of its own (a pool of one, closed after the test), for
+   * session state such as an advisory lock that later statements must find on the same connection.
+   */
+  ownConnection?: boolean;
 }
 
 /** A database server the tests can open Drizzle databases on. */
@@ -30,7 +38,28 @@ export interface TestDatabase {
   exec(sql: string): Promise<void>;
   /** How many statements have reached the database so far. */
   statements(): number;
+  /** Runs `cleanup` after the current test, passed or failed (see {@link TestDatabase.cleanup}). */
+  defer(cleanup: () => Promise<unknown>): void;
+  /** Runs the deferred cleanups, last deferred first: every suite registers it with `after.each`. */
+  cleanup(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The cleanup half of a {@link TestDatabase}: what tests defer, run after each test. */
+function cleanups(): Pick<TestDatabase, "defer" | "cleanup"> {
+  const pending: Array<() => Promise<unknown>> = [];
+  return {
+    defer: (cleanup) => {
+      pending.push(cleanup);
+    },
+    cleanup: async () => {
+      const errors: unknown[] = [];
+      for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+        await next().catch((error: unknown) => errors.push(error));
+      }
+      if (errors.length > 0) throw new AggregateError(errors, "test cleanup failed");
+    },
+  };
 }
 
 const log = (message: string) => console.log(`[test-db] ${message}`);
@@ -42,10 +71,9 @@ async function openServer(
   stop?: () => Promise<unknown>,
 ): Promise<TestDatabase> {
   let statements = 0;
-  const clients: postgres.Sql[] = [];
-  const connect = (searchPath?: string) => {
-    const client = postgres(url, {
-      max: 8,
+  const connect = (searchPath?: string, max = 8) =>
+    postgres(url, {
+      max,
       connect_timeout: 5,
       onnotice: () => {},
       // Type fetching would add one statement to each new connection's first query.
@@ -55,9 +83,6 @@ async function openServer(
       },
       ...(searchPath === undefined ? {} : { connection: { search_path: searchPath } }),
     });
-    clients.push(client);
-    return client;
-  };
   const admin = connect();
   try {
     const [row] = await admin`select current_setting('server_version') as version`;
@@ -66,17 +91,35 @@ async function openServer(
     await admin.end({ timeout: 0 });
     throw error;
   }
+  const pools = new Map<string | undefined, postgres.Sql>([[undefined, admin]]);
+  const { defer, cleanup } = cleanups();
+  const clientFor = (searchPath: string | undefined, own: boolean | undefined) => {
+    if (own) {
+      const client = connect(searchPath, 1);
+      defer(() => client.end({ timeout: 5 }));
+      return client;
+    }
+    let pool = pools.get(searchPath);
+    if (pool === undefined) {
+      pool = connect(searchPath);
+      pools.set(searchPath, pool);
+    }
+    return pool;
+  };
   return {
     kind,
     concurrent: true,
-    drizzle: ({ searchPath, ...config } = {}) =>
-      drizzlePostgres(connect(searchPath), config) as unknown as Database,
+    drizzle: ({ searchPath, ownConnection, ...config } = {}) =>
+      drizzlePostgres(clientFor(searchPath, ownConnection), config) as unknown as Database,
     exec: async (sql) => {
       await admin.unsafe(sql);
     },
     statements: () => statements,
+    defer,
+    cleanup,
     close: async () => {
-      await Promise.all(clients.map((client) => client.end({ timeout: 5 })));
+      await cleanup();
+      await Promise.all([...pools.values()].map((pool) => pool.end({ timeout: 5 })));
       await stop?.();
     },
   };
@@ -93,15 +136,22 @@ export async function openPglite(): Promise<TestDatabase> {
     statements++;
     return query(...args);
   }) as typeof client.query;
+  const { defer, cleanup } = cleanups();
   return {
     kind: "pglite",
     concurrent: false,
-    drizzle: ({ searchPath: _, ...config } = {}) => drizzlePglite(client, config) as unknown as Database,
+    drizzle: ({ searchPath: _, ownConnection: __, ...config } = {}) =>
+      drizzlePglite(client, config) as unknown as Database,
     exec: async (sql) => {
       await client.exec(sql);
     },
     statements: () => statements,
-    close: () => client.close(),
+    defer,
+    cleanup,
+    close: async () => {
+      await cleanup();
+      await client.close();
+    },
   };
 }
 
@@ -110,10 +160,16 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   const tried: string[] = [];
   const url = process.env.DATABASE_URL;
   if (url) {
+    // Asked for explicitly: a server that does not answer fails the run, it is never replaced.
     try {
       return await openServer(url, "postgres");
     } catch (error) {
-      tried.push(`DATABASE_URL (${redact(url)}): ${(error as Error).message}`);
+      throw new Error(
+        `DATABASE_URL is set (${redact(url)}) but does not answer: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   try {
@@ -146,4 +202,47 @@ let nextName = 0;
 /** A table name no other test (or earlier run) uses. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${Date.now().toString(36)}_${nextName++}`;
+}
+
+let nextLock = Math.floor(Math.random() * 1e6) * 1000;
+
+/**
+ * A gate inside the server, to order races without sleeps: while the test holds the gate's
+ * advisory lock (on a connection of its own), a statement that takes the lock's shared form
+ * (`pg_advisory_xact_lock_shared(lock)`, in a trigger or a WHERE clause) waits inside the server;
+ * `waiting` resolves once enough statements do; `open` lets them all go. The connection, and so
+ * the lock, is released after the test whatever happens.
+ */
+export interface AdvisoryGate {
+  /** The advisory lock's key, for the SQL that waits at the gate. */
+  readonly lock: number;
+  close(): Promise<void>;
+  open(): Promise<void>;
+  /** Resolves once `count` statements wait at the gate. */
+  waiting(count?: number): Promise<void>;
+}
+
+/** Makes an {@link AdvisoryGate} on a server (`database.concurrent`). */
+export function advisoryGate(database: TestDatabase): AdvisoryGate {
+  const lock = nextLock++;
+  const holder = database.drizzle({ ownConnection: true });
+  const run = (statement: string) => holder.execute(sql.raw(statement));
+  return {
+    lock,
+    close: async () => {
+      await run(`select pg_advisory_lock(${lock})`);
+    },
+    open: async () => {
+      await run(`select pg_advisory_unlock(${lock})`);
+    },
+    waiting: async (count = 1) => {
+      for (;;) {
+        const rows = await run(
+          `select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = ${lock} and not granted`,
+        );
+        if (((rows as unknown as Array<{ n: number }>)[0]?.n ?? 0) >= count) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
+  };
 }
