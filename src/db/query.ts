@@ -236,7 +236,8 @@ export class DbQuery<T> {
     checkRowSource(source, helper);
     const defaults = this.#context.resolveRowSource(source, this as DbQuery<unknown>, helper);
     const key = this.#requireKey(this.#key ?? checkDefaultKey(defaults?.key, this.#label()));
-    const load = async () => pick(await readRows(source));
+    const run = defaults?.source ?? source;
+    const load = async () => pick(await readRows(run));
     if (defaults?.bypass === true) return { key, value: await bypassing(key, load) };
     const options =
       defaults === undefined ? this.#options : withLoadTimeTags(this.#options, () => defaults.tags);

@@ -25,8 +25,9 @@ export type RowOf<R> = R extends readonly (infer Row)[] ? Row : Exclude<R, undef
  * What an adapter contributes for one row source (see `DbCache.resolveRowSource`): a logical key
  * used when the query has no explicit key, tags added beside the query's own, and whether the
  * helper must bypass the cache. The row helpers read each field only when they need it, so an
- * adapter can compute the costly ones in getters: `bypass` first, on every call; `key` only when
- * the query has no explicit key; `tags` only when a load starts (never on a hit or a join).
+ * adapter can compute the costly ones in getters: `bypass` and `source` first, on every call;
+ * `key` only when the query has no explicit key; `tags` only when a load starts (never on a hit
+ * or a join).
  *
  * @example
  * return {
@@ -45,6 +46,12 @@ export interface RowSourceDefaults {
    * runs and its rows are shaped as usual; for Drizzle, a query inside a transaction).
    */
   readonly bypass?: boolean | undefined;
+  /**
+   * What runs instead of the given source when it must run (on a miss, or with `bypass`): an
+   * adapter's way to turn a driver result into rows (for Drizzle: a PGlite `db.execute()`
+   * resolves to `{ rows, fields }`).
+   */
+  readonly source?: RowSource<unknown> | undefined;
 }
 
 /** The row helpers, named in error messages. */
