@@ -1,20 +1,17 @@
 import { DbCache } from "../db/db-cache.ts";
 import type { DbQuery } from "../db/query.ts";
 import type { RowHelper, RowSource, RowSourceDefaults } from "../db/rows.ts";
-import { preparedTables, tablesReadBy } from "./drizzle-internals.ts";
-import { queryKey } from "./query-key.ts";
+import { preparedTables, rawRows, statementShape, tablesReadBy } from "./drizzle-internals.ts";
+import { keyPart, queryKey } from "./query-key.ts";
+import { inTransaction } from "./statement-context.ts";
 import { type TableRef, tableTag } from "./table-tag.ts";
-
-/** A Drizzle query builder, relational query or prepared query: anything with `toSQL()` or `getQuery()`. */
-interface DrizzleStatement {
-  toSQL?(): { sql: string; params: unknown[] };
-  getQuery?(): { sql: string; params: unknown[] };
-}
 
 /**
  * `DbCache` for Drizzle: given a Drizzle query and no explicit key, the row helpers derive the
- * key from the query's SQL and parameters (collision-free, BigInt-safe) and tag the result with
- * the `tableTag` of every table the query reads, beside any entity or collection tags.
+ * key from the query's SQL, parameters and result mapping (collision-free, BigInt-safe) and tag
+ * the result with the `tableTag` of every table the query reads, beside any entity or collection
+ * tags. Inside a transaction of a database wrapped by `withHydraCache`, the row helpers bypass
+ * the cache: a transaction's reads are never served from it nor stored in it.
  *
  * @example
  * const queries = new DrizzleDbCache(cache, "db");
@@ -29,20 +26,32 @@ export class DrizzleDbCache extends DbCache {
   }
 
   /**
-   * Derives the key and the table tags of a Drizzle query. The key is the row helper, then the SQL
-   * and parameters (`fetchAll:q:…`): the helpers cache different shapes of one query's rows, and a
-   * `HydraDrizzleCache` in the same namespace (whose keys start `q:`) never meets these keys. A
-   * prepared query has no SQL object left to walk: its tags are the tables Drizzle tracked for it.
+   * The defaults of a Drizzle query, computed only when the row helper needs them: the key (only
+   * without an explicit key) is the row helper, the SQL and parameters, then the result mapping
+   * (`fetchAll:q:…`): the helpers cache different shapes of one query's rows, queries with the same
+   * SQL may map their rows differently, and a `HydraDrizzleCache` in the same namespace (whose
+   * keys start `q:`) never meets these keys. The table tags are computed when a load starts; a
+   * prepared query has no SQL object left to walk, so its tags are the tables Drizzle tracked for
+   * it. Any source, Drizzle's or a function, bypasses the cache inside a transaction.
    */
   protected override resolveRowSource(
     source: RowSource<unknown>,
     _query: DbQuery<unknown>,
     helper: RowHelper,
   ): RowSourceDefaults | undefined {
-    const statement = source as DrizzleStatement;
-    const query = statement.toSQL?.() ?? statement.getQuery?.();
-    if (query === undefined) return undefined;
-    const tables = new Set([...tablesReadBy(source), ...preparedTables(source)]);
-    return { key: `${helper}:${queryKey(query.sql, query.params)}`, tags: [...tables].map(tableTag) };
+    const bypass = inTransaction(source);
+    const run = rawRows(source);
+    if (typeof source === "function") return bypass ? { bypass } : undefined;
+    return {
+      bypass,
+      source: run,
+      get key() {
+        const shape = statementShape(source);
+        return shape && `${helper}:${queryKey(shape.sql, shape.params)}${keyPart(shape.mapping)}`;
+      },
+      get tags() {
+        return [...new Set([...tablesReadBy(source), ...preparedTables(source)])].map(tableTag);
+      },
+    };
   }
 }

@@ -1,17 +1,36 @@
 // Every use of Drizzle internals lives in this file, so an upgrade that changes them breaks
 // here, and test/drizzle/internals.test.ts says so loudly.
-import { Column, fillPlaceholders, is, SQL, Subquery, Table } from "drizzle-orm";
+import {
+  Column,
+  entityKind,
+  fillPlaceholders,
+  getTableColumns,
+  getTableName,
+  is,
+  SQL,
+  Subquery,
+  Table,
+} from "drizzle-orm";
+import { extractUsedTable, PgTable } from "drizzle-orm/pg-core";
+import { CacheError, describe } from "../core/errors.ts";
 
 /** Anything with Drizzle's `getSQL()`: query builders, subqueries, `sql` fragments. */
 interface SQLSource {
   getSQL(): SQL;
 }
 
+/** The typed-public part of a select builder's state: `_.config.table` and its joins. */
+interface SelectState {
+  _: { config: { table?: unknown; joins?: Array<{ table?: unknown }>; fields?: unknown } };
+}
+
 /**
  * The tables a Drizzle query reads, found by walking its SQL chunks: the base table, joins,
  * subqueries, and tables inside `sql` fragments and WHERE subqueries (which Drizzle's own list
  * misses). Names are Drizzle's: `name`, or `schema.name` outside the default schema; an aliased
- * table counts as its base table.
+ * table counts as its base table. A select builder's FROM and JOIN targets are read from its
+ * config with Drizzle's `extractUsedTable`: Drizzle renders an aliased FROM table as bare
+ * identifiers, so its SQL no longer holds the table.
  */
 export function tablesReadBy(query: unknown): string[] {
   const found = new Set<string>();
@@ -25,7 +44,15 @@ export function tablesReadBy(query: unknown): string[] {
     else if (is(chunk, SQL)) walk(chunk.queryChunks);
     else if (is(chunk, SQL.Aliased)) walk(chunk.sql);
     else if (is(chunk, Subquery)) walk((chunk as unknown as { _: { sql: SQL } })._.sql);
-    else if (typeof (chunk as Partial<SQLSource>).getSQL === "function") walk((chunk as SQLSource).getSQL());
+    else if (typeof (chunk as Partial<SQLSource>).getSQL === "function") {
+      const config = (chunk as Partial<SelectState>)._?.config;
+      for (const target of [config?.table, ...(config?.joins ?? []).map((join) => join.table)]) {
+        if (is(target, PgTable) || is(target, Subquery) || is(target, SQL)) {
+          for (const name of extractUsedTable(target)) found.add(name);
+        }
+      }
+      walk((chunk as SQLSource).getSQL());
+    }
   };
   walk(query);
   return [...found];
@@ -40,27 +67,169 @@ export function baseNameOf(table: Table): string {
   return schema === undefined || schema === "public" ? String(name) : `${schema}.${name}`;
 }
 
+/** Per-process ids of decoder functions (custom types, `mapWith`), so they can appear in a key. */
+const functionIds = new WeakMap<object, number>();
+let nextFunctionId = 0;
+
+function idOf(fn: unknown): number | null {
+  if (typeof fn !== "function") return null;
+  let id = functionIds.get(fn);
+  if (id === undefined) {
+    id = nextFunctionId++;
+    functionIds.set(fn, id);
+  }
+  return id;
+}
+
+const columnMappings = new WeakMap<Column, unknown[]>();
+
+/** How a column turns a driver value into a row value: its type and mode, SQL type, table and decoders. */
+function columnMapping(column: Column): unknown[] {
+  let mapping = columnMappings.get(column);
+  if (mapping === undefined) {
+    const internals = column as Column & { mapFrom?: unknown; baseColumn?: unknown };
+    mapping = [
+      "c",
+      column.columnType,
+      column.getSQLType(),
+      getTableName(column.table),
+      column.name,
+      idOf(internals.mapFromDriverValue),
+      idOf(internals.mapFrom),
+      is(internals.baseColumn, Column) ? columnMapping(internals.baseColumn) : null,
+    ];
+    columnMappings.set(column, mapping);
+  }
+  return mapping;
+}
+
+/** A decoder: a column (`mapWith(column)`, or the column itself), else its `mapFromDriverValue` function. */
+function decoderMapping(decoder: unknown): unknown[] {
+  if (is(decoder, Column)) return columnMapping(decoder);
+  return ["f", idOf((decoder as { mapFromDriverValue?: unknown } | null)?.mapFromDriverValue)];
+}
+
+/** The decoder Drizzle maps an `sql` field's value with (`mapWith`; internal, so read here). */
+function decoderOf(sql: SQL): unknown {
+  return (sql as unknown as { decoder?: unknown }).decoder;
+}
+
+/** A selection (Drizzle's `fields`): a field, a table, a nested object, or a `{ path, field }` list. */
+function selectionMapping(selection: unknown): unknown {
+  if (is(selection, Column)) return columnMapping(selection);
+  if (is(selection, SQL)) return ["s", decoderMapping(decoderOf(selection))];
+  if (is(selection, SQL.Aliased))
+    return ["a", selection.fieldAlias, decoderMapping(decoderOf(selection.sql))];
+  if (is(selection, Subquery)) {
+    return ["q", decoderMapping(decoderOf((selection as unknown as { _: { sql: SQL } })._.sql))];
+  }
+  if (is(selection, Table)) return ["t", selectionMapping(getTableColumns(selection))];
+  if (Array.isArray(selection)) return selection.map(selectionMapping);
+  if (typeof selection === "function") return ["f", idOf(selection)];
+  if (selection === null || typeof selection !== "object") return selection ?? null; // a path segment, say
+  return ["o", ...Object.entries(selection).map(([key, value]) => [key, selectionMapping(value)])];
+}
+
+/** One item of a relational query's selection (`db.query.*`), which Drizzle maps row by row. */
+interface RelationalSelectionItem {
+  tsKey: string;
+  isJson: boolean;
+  relationTableTsKey?: string;
+  field?: unknown;
+  selection: RelationalSelectionItem[];
+}
+
+function relationalMapping(selection: RelationalSelectionItem[]): unknown[] {
+  return selection.map((item) =>
+    item.isJson
+      ? ["j", item.tsKey, item.relationTableTsKey ?? null, relationalMapping(item.selection)]
+      : ["v", item.tsKey, selectionMapping(item.field)],
+  );
+}
+
+/** What a Drizzle statement's rows depend on beside its SQL: its SQL text and parameters, and how its driver rows are mapped. */
+export interface StatementShape {
+  readonly sql: string;
+  readonly params: unknown[];
+  /**
+   * How Drizzle turns the driver's rows into the rows the statement resolves to: the kind of
+   * statement, then its selection (field paths, and per column its type, mode, SQL type, table,
+   * name and decoders; a per-process id for each custom decoder function). Queries whose SQL is
+   * the same but whose rows differ (field aliases, `bigint` modes, `mapWith`) differ here.
+   */
+  readonly mapping: unknown[];
+}
+
+/** The kind Drizzle gives a class (`PgSelect`, `PgRelationalQuery`, `PgRaw`, …), or `null`. */
+function kindOf(value: object): string | null {
+  const kind = (value.constructor as { [entityKind]?: unknown } | undefined)?.[entityKind];
+  return typeof kind === "string" ? kind : null;
+}
+
+/**
+ * The SQL, parameters and result mapping of a Drizzle query builder, relational query, raw
+ * `db.execute` or prepared query; `undefined` for anything else (a function, say).
+ */
+export function statementShape(source: unknown): StatementShape | undefined {
+  if (source === null || typeof source !== "object") return undefined;
+  const statement = source as {
+    toSQL?: () => { sql: string; params: unknown[] };
+    getQuery?: () => { sql: string; params: unknown[] };
+    _toSQL?: () => {
+      query: { selection: RelationalSelectionItem[] };
+      builtQuery: { sql: string; params: unknown[] };
+    };
+    mode?: unknown;
+    fields?: unknown;
+    customResultMapper?: unknown;
+    joinsNotNullableMap?: unknown;
+    config?: { returning?: unknown };
+  };
+  const kind = kindOf(source);
+  if (kind === "PgRelationalQuery" && typeof statement._toSQL === "function") {
+    const { query, builtQuery } = statement._toSQL();
+    return { ...builtQuery, mapping: [kind, statement.mode, relationalMapping(query.selection)] };
+  }
+  const built = statement.toSQL?.() ?? statement.getQuery?.();
+  if (built === undefined) return undefined;
+  const selection =
+    (source as Partial<SelectState>)._?.config?.fields ?? statement.fields ?? statement.config?.returning;
+  return {
+    sql: built.sql,
+    params: built.params,
+    mapping: [
+      kind,
+      selectionMapping(selection),
+      idOf(statement.customResultMapper),
+      statement.joinsNotNullableMap ?? null,
+    ],
+  };
+}
+
+/**
+ * The rows of a raw `db.execute(sql…)`: postgres.js resolves to the rows themselves, PGlite and
+ * node-postgres to a driver result `{ rows, fields, … }`. `undefined` for any other source,
+ * whose result the row helpers take as it is.
+ */
+export function rawRows(source: unknown): (() => Promise<unknown[]>) | undefined {
+  if (source === null || typeof source !== "object" || kindOf(source) !== "PgRaw") return undefined;
+  return async () => {
+    const result: unknown = await (source as PromiseLike<unknown>);
+    if (Array.isArray(result)) return result;
+    const rows = (result as { rows?: unknown } | null)?.rows;
+    if (Array.isArray(rows)) return rows;
+    throw new CacheError(
+      "INVALID_OPTIONS",
+      `db.execute() resolved to ${describe(result)}, neither rows nor a driver result with rows`,
+    );
+  };
+}
+
 /**
  * The `$withCache({ tag })` that `withHydraCache` gives cached selects, so Drizzle skips its own
  * key (a SHA-256 that throws on BigInt) and the cache uses hydracache's key for the execution.
  */
 export const DERIVED_KEY = "\u0000hydracache:derived-key";
-
-/**
- * The tables a statement's SQL text reads (`from`/`join` targets, subqueries included), as
- * Drizzle names them. Drizzle quotes every identifier it renders, so this finds tables inside
- * `sql` fragments and WHERE subqueries that Drizzle's own table list misses.
- */
-export function tablesInSql(sql: string): string[] {
-  const found = new Set<string>();
-  for (const match of sql.matchAll(/\b(?:from|join)\s+"((?:[^"]|"")+)"(?:\."((?:[^"]|"")+)")?/gi)) {
-    const [first, second] = [match[1], match[2]].map((part) => part?.replaceAll('""', '"'));
-    found.add(
-      second === undefined || first === "public" ? (second ?? (first as string)) : `${first}.${second}`,
-    );
-  }
-  return [...found];
-}
 
 /** What a Drizzle prepared query carries that the cache needs. */
 export interface PreparedQueryInternals {
@@ -71,30 +240,65 @@ export interface PreparedQueryInternals {
   execute(...args: unknown[]): Promise<unknown>;
 }
 
+/** The SQL builder a Drizzle database renders every statement with. */
+export interface DialectInternals {
+  sqlToQuery(sql: SQL, ...rest: unknown[]): object;
+}
+
 /** The part of a Drizzle database object `withHydraCache` wraps. */
 export interface DatabaseInternals {
   /** The session every top-level query is prepared on. */
   session: {
     prepareQuery(...args: unknown[]): PreparedQueryInternals;
   };
+  /** Renders SQL objects into the `{ sql, params }` that `session.prepareQuery` receives. */
+  dialect: DialectInternals;
   transaction(run: (tx: unknown) => Promise<unknown>, config?: unknown): Promise<unknown>;
 }
 
+/** The SQL object each rendered statement came from, by the `{ sql, params }` Drizzle rendered. */
+const renderedFrom = new WeakMap<object, SQL>();
+const recording = new WeakSet<object>();
+
 /**
- * Routes a prepared query's cached executions to hydracache's key: returns that key for the
- * given placeholder values, or `undefined` when the execution is not cached.
+ * Makes `dialect` remember the SQL object behind each `{ sql, params }` it renders: Drizzle's
+ * builders render their SQL with `dialect.sqlToQuery(this.getSQL())` and hand the result to
+ * `session.prepareQuery`, which has no other way back to the tables the statement reads.
+ */
+export function recordRenderedSql(dialect: DialectInternals): void {
+  if (recording.has(dialect)) return;
+  recording.add(dialect);
+  const sqlToQuery = dialect.sqlToQuery.bind(dialect);
+  dialect.sqlToQuery = (sql, ...rest) => {
+    const query = sqlToQuery(sql, ...rest);
+    renderedFrom.set(query, sql);
+    return query;
+  };
+}
+
+/** The SQL object `query` (what `session.prepareQuery` received) was rendered from, if recorded. */
+export function renderedSqlOf(query: unknown): SQL | undefined {
+  return typeof query === "object" && query !== null ? renderedFrom.get(query) : undefined;
+}
+
+/**
+ * What a cached execution of a prepared query needs from hydracache: the key it routes to (when
+ * the select uses no `$withCache({ tag })` of its own) and the tables it reads (`tablesOf`, asked
+ * only for a cached execution); `undefined` when the execution is not cached.
  */
 export function deriveExecutionKey(
   prepared: PreparedQueryInternals,
   placeholderValues: unknown,
   keyOf: (sql: string, params: unknown[]) => string,
-): { key: string; tables: string[] } | undefined {
+  tablesOf: () => readonly string[],
+): { key: string | undefined; tables: readonly string[] } | undefined {
   const config = prepared.cacheConfig;
-  if (!config?.enable || (config.tag !== undefined && config.tag !== DERIVED_KEY)) return undefined;
+  if (!config?.enable) return undefined;
+  if (config.tag !== undefined && config.tag !== DERIVED_KEY) return { key: undefined, tables: tablesOf() };
   prepared.cacheConfig = { ...config, tag: DERIVED_KEY };
   const { sql, params } = prepared.getQuery();
   const values = (placeholderValues ?? {}) as Record<string, unknown>;
-  return { key: keyOf(sql, fillPlaceholders(params, values)), tables: tablesInSql(sql) };
+  return { key: keyOf(sql, fillPlaceholders(params, values)), tables: tablesOf() };
 }
 
 /** The tables Drizzle tracked for a prepared query (`.prepare()`), which has no SQL left to walk. */
@@ -125,6 +329,7 @@ export function isWrappableDatabase(db: unknown): db is DatabaseInternals {
   const candidate = db as Partial<DatabaseInternals> | null;
   return (
     typeof candidate?.session?.prepareQuery === "function" &&
+    typeof candidate.dialect?.sqlToQuery === "function" &&
     typeof (candidate as DatabaseInternals).transaction === "function"
   );
 }

@@ -21,6 +21,19 @@ export function queryKey(sql: string, params: readonly unknown[]): string {
   return parts.join("");
 }
 
+/**
+ * One value in the encoding {@link queryKey} uses for parameters: self-delimiting, so appending it
+ * to a query key keeps the key collision-free. Same input types, same `INVALID_KEY` errors.
+ *
+ * @example
+ * queryKey(sql, params) + keyPart(["PgSelect", ["o", ["id", …]]]); // the key and the result mapping
+ */
+export function keyPart(value: unknown): string {
+  const parts: string[] = [];
+  encodeValue(value, parts, new Set());
+  return parts.join("");
+}
+
 const hex = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
 function encodeBytes(tag: string, bytes: Uint8Array, parts: string[]): void {

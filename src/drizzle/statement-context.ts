@@ -22,3 +22,21 @@ export interface StatementContext {
 /** The context of the statement running now, if it runs through `withHydraCache`. */
 export const statementContext: AsyncLocalStorage<StatementContext> =
   new AsyncLocalStorage<StatementContext>();
+
+/** The sessions of the transactions `withHydraCache` has seen (`tx.session`). */
+const transactionSessions = new WeakSet<object>();
+
+/** Records `tx.session` as a transaction's: queries built on it must never use the cache. */
+export function markTransactionSession(session: object): void {
+  transactionSessions.add(session);
+}
+
+/**
+ * Whether a query must bypass the cache because it runs in a transaction: inside the callback of a
+ * `db.transaction` that `withHydraCache` wrapped, or built on a transaction's session.
+ */
+export function inTransaction(source: unknown): boolean {
+  if (statementContext.getStore()?.inTransaction) return true;
+  const session = (source as { session?: unknown } | null)?.session;
+  return typeof session === "object" && session !== null && transactionSessions.has(session);
+}

@@ -13,7 +13,7 @@ import { type ConformanceRow, type RowSourceFixture, rowHelperConformance } from
 import { type Database, type TestDatabase, uniqueName } from "./test-db.ts";
 
 /** Creates a fresh `users(id, name, big)` table with rows, and its Drizzle definition. */
-async function usersTable(
+export async function usersTable(
   database: TestDatabase,
   rows: Array<[number, string]> = [
     [1, "ada"],
@@ -36,7 +36,7 @@ async function usersTable(
   return { name, table };
 }
 
-async function postsTable(database: TestDatabase) {
+export async function postsTable(database: TestDatabase) {
   const name = uniqueName("posts");
   await database.exec(
     `create table "${name}" (id integer primary key, author integer not null, title text not null)`,
@@ -52,7 +52,7 @@ async function postsTable(database: TestDatabase) {
 }
 
 /** A database whose Drizzle cache is a HydraDrizzleCache over `cache`, wrapped by withHydraCache. */
-function cachedDb(
+export function cachedDb(
   database: TestDatabase,
   cache: HydraCache,
   options: ConstructorParameters<typeof HydraDrizzleCache>[1] = {},
@@ -63,7 +63,7 @@ function cachedDb(
 }
 
 /** Counts the statements `run` sends to the database. */
-async function counting<T>(database: TestDatabase, run: () => Promise<T>): Promise<[T, number]> {
+export async function counting<T>(database: TestDatabase, run: () => Promise<T>): Promise<[T, number]> {
   const before = database.statements();
   const result = await run();
   return [result, database.statements() - before];
@@ -296,6 +296,87 @@ export function drizzleSuite(database: TestDatabase): Test {
     assert.equal(await authors(), [{ id: 1, name: "ada", big: 1n }]);
   });
 
+  test("HydraDrizzleCache: with $withCache({ tag }), tables in a WHERE subquery still tag the result", async () => {
+    const users = await usersTable(database);
+    const posts = await postsTable(database);
+    const cache = HydraCache.local().build();
+    const db = cachedDb(database, cache);
+    const authors = () =>
+      db
+        .select()
+        .from(users.table)
+        .where(sql`${users.table.id} in (select ${posts.table.author} from ${posts.table})`)
+        .$withCache({ tag: "authors" });
+    assert.is((await authors()).length, 2);
+    assert.ok(await cache.containsKey("drizzle:authors"));
+    await db.delete(posts.table).where(eq(posts.table.id, 11));
+    assert.equal(await authors(), [{ id: 1, name: "ada", big: 1n }]);
+  });
+
+  test("HydraDrizzleCache: every table of a comma-separated FROM tags the result, and `from` inside an expression names no table", async () => {
+    const users = await usersTable(database);
+    const posts = await postsTable(database);
+    const cache = HydraCache.local().build();
+    const db = cachedDb(database, cache);
+    const commaJoin = () =>
+      db
+        .select({ id: users.table.id })
+        .from(users.table)
+        .where(
+          sql`${users.table.id} in (select ${posts.table.author} from ${users.table}, ${posts.table} where ${posts.table.author} = ${users.table.id})`,
+        )
+        .orderBy(users.table.id);
+    assert.equal(await commaJoin(), [{ id: 1 }, { id: 2 }]);
+    await db.delete(posts.table).where(eq(posts.table.id, 11));
+    assert.equal(await commaJoin(), [{ id: 1 }]);
+    await cache.flush();
+    const prefixes = () =>
+      db
+        .select({ prefix: sql<string>`substring(${users.table.name} from 1 for 2)` })
+        .from(users.table)
+        .where(eq(users.table.id, 1));
+    assert.equal(await prefixes(), [{ prefix: "ad" }]);
+    assert.is(inspectEngine(cache).tags, 1, "tagged table:users only, not table:<users>.name");
+    assert.is(await cache.invalidateTag(tableTag(users.table)), 1);
+  });
+
+  test("HydraDrizzleCache: a pxat or exat already past stores nothing (the result is returned)", async () => {
+    const users = await usersTable(database);
+    const cache = HydraCache.local().build();
+    const db = cachedDb(database, cache);
+    const past = Date.now() - 1_000;
+    for (const config of [{ pxat: past }, { exat: Math.floor(past / 1000) }, { px: 0 }]) {
+      const read = () => db.select().from(users.table).where(eq(users.table.id, 1)).$withCache({ config });
+      const [rows, count] = await counting(database, read);
+      assert.equal(rows, [{ id: 1, name: "ada", big: 1n }]);
+      assert.is(count, 1);
+      assert.is(inspectEngine(cache).entries, 0, JSON.stringify(config));
+      assert.is(inspectEngine(cache).inFlight, 0);
+      const [, again] = await counting(database, read);
+      assert.is(again, 1);
+    }
+    const joined = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        db
+          .select()
+          .from(users.table)
+          .where(eq(users.table.id, 2))
+          .$withCache({ config: { pxat: past } }),
+      ),
+    );
+    for (const rows of joined) assert.equal(rows, [{ id: 2, name: "bob", big: 2n }]);
+    assert.is(inspectEngine(cache).entries, 0);
+    const future = await counting(database, () =>
+      db
+        .select()
+        .from(users.table)
+        .where(eq(users.table.id, 1))
+        .$withCache({ config: { pxat: Date.now() + 60_000 } }),
+    );
+    assert.is(future[1], 1);
+    assert.is(inspectEngine(cache).entries, 1);
+  });
+
   test("transactions: reads inside never enter the cache, and a rollback leaks nothing", async () => {
     const users = await usersTable(database);
     const cache = HydraCache.local().build();
@@ -334,6 +415,25 @@ export function drizzleSuite(database: TestDatabase): Test {
     assert.is(withHydraCache(withHydraCache(db)), db);
     const other = { not: "a database" };
     assert.is(withHydraCache(other), other);
+    assert.is(withHydraCache(null), null);
+    assert.is(withHydraCache("db"), "db");
+  });
+
+  test("withHydraCache: a HydraDrizzleCache database whose Drizzle internals changed throws INVALID_OPTIONS instead of running unwrapped", () => {
+    const db = database.drizzle({ cache: new HydraDrizzleCache(HydraCache.local().build()) });
+    for (const changed of [
+      Object.create(db, { session: { value: {} } }),
+      Object.create(db, { dialect: { value: {} } }),
+      Object.create(db, { transaction: { value: undefined } }),
+    ]) {
+      assert.throws(
+        () => withHydraCache(changed),
+        (error: unknown) =>
+          CacheError.is(error) && error.code === "INVALID_OPTIONS" && /Drizzle internals/.test(error.message),
+      );
+    }
+    const foreign = Object.create(database.drizzle(), { session: { value: {} } });
+    assert.is(withHydraCache(foreign), foreign, "without a HydraDrizzleCache there is nothing to make safe");
   });
 
   test("two namespaces behind one engine never share entries", async () => {

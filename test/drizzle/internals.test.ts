@@ -1,23 +1,28 @@
 // The Drizzle internals hydracache/drizzle relies on, checked directly: if a Drizzle upgrade
 // changes any of them, these tests say which, before the adapter misbehaves.
-import { eq, inArray, sql } from "drizzle-orm";
+import { entityKind, eq, inArray, relations, sql } from "drizzle-orm";
 import { Cache, type MutationOption } from "drizzle-orm/cache/core";
-import { alias, integer, pgSchema, pgTable, text } from "drizzle-orm/pg-core";
+import { alias, bigint, integer, pgSchema, pgTable, text } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
   bypassCache,
+  type DatabaseInternals,
   DERIVED_KEY,
   deriveExecutionKey,
   isWrappableDatabase,
   type PreparedQueryInternals,
   preparedTables,
+  rawRows,
+  recordRenderedSql,
+  renderedSqlOf,
   routeToDerivedKey,
-  tablesInSql,
+  statementShape,
   tablesReadBy,
 } from "../../src/drizzle/drizzle-internals.ts";
 import { queryKey } from "../../src/drizzle/query-key.ts";
+import { CacheError } from "../../src/index.ts";
 
 const users = pgTable("users", { id: integer("id").primaryKey(), name: text("name") });
 const posts = pgTable("posts", { id: integer("id").primaryKey(), author: integer("author") });
@@ -46,15 +51,48 @@ test("tablesReadBy: base table, joins, aliases, schemas, subqueries and sql frag
   assert.equal(tablesReadBy(undefined), []);
 });
 
-test("tablesInSql: from/join targets in Drizzle's quoted SQL, schema-qualified outside public", () => {
-  const { sql: text } = db
-    .select()
-    .from(users)
-    .innerJoin(audit, eq(audit.id, users.id))
-    .where(sql`${users.id} in (select ${posts.author} from ${posts})`)
-    .toSQL();
-  assert.equal(tablesInSql(text).sort(), ["app.audit", "posts", "users"]);
-  assert.equal(tablesInSql('select 1 from "public"."users" join "we""ird" on true'), ["users", 'we"ird']);
+test("tablesReadBy: an aliased FROM table (rendered as bare identifiers) counts as its base table", () => {
+  const u = alias(users, "u");
+  assert.equal(tablesReadBy(db.select().from(u)), ["users"]);
+  assert.equal(tablesReadBy(db.select({ id: u.id }).from(u)), ["users"]);
+  assert.equal(tablesReadBy(db.select({ id: posts.id }).from(posts).innerJoin(u, sql`true`)).sort(), [
+    "posts",
+    "users",
+  ]);
+  const a = alias(audit, "a");
+  assert.equal(
+    tablesReadBy(
+      db
+        .select()
+        .from(users)
+        .where(inArray(users.id, db.select({ id: a.id }).from(a))),
+    ).sort(),
+    ["app.audit", "users"],
+  );
+});
+
+test("builders render their SQL with dialect.sqlToQuery and prepare exactly that { sql, params }: the wrapper walks the SQL it came from", () => {
+  const mock = drizzle.mock() as unknown as DatabaseInternals & { select: typeof db.select };
+  recordRenderedSql(mock.dialect);
+  recordRenderedSql(mock.dialect); // once per dialect
+  const received: unknown[] = [];
+  const prepareQuery = mock.session.prepareQuery.bind(mock.session);
+  mock.session.prepareQuery = (...args: unknown[]) => {
+    received.push(args[0]);
+    return prepareQuery(...args);
+  };
+  const comma = sql`${users.id} in (select ${posts.author} from ${posts}, ${audit})`;
+  mock.select().from(users).where(comma).prepare("walked");
+  const rendered = renderedSqlOf(received[0]);
+  assert.ok(rendered, "the prepared { sql, params } is the object sqlToQuery returned");
+  assert.equal(tablesReadBy(rendered).sort(), ["app.audit", "posts", "users"]);
+  const extract = sql`extract(epoch from ${users.id})`;
+  assert.equal(
+    tablesReadBy(mock.dialect.sqlToQuery(extract) && renderedSqlOf(mock.dialect.sqlToQuery(extract))),
+    ["users"],
+  );
+  assert.is(renderedSqlOf({ sql: "select 1", params: [] }), undefined);
+  assert.is(renderedSqlOf(undefined), undefined);
 });
 
 test("prepared queries expose getQuery() and the cacheConfig the wrapper routes to hydracache's key", () => {
@@ -66,23 +104,40 @@ test("prepared queries expose getQuery() and the cacheConfig the wrapper routes 
   assert.type(prepared.getQuery, "function");
   assert.equal(prepared.getQuery().params.length, 1);
   assert.ok("cacheConfig" in prepared, "prepared queries carry cacheConfig");
+  let walks = 0;
+  const tables = () => {
+    walks++;
+    return ["users"];
+  };
   prepared.cacheConfig = undefined;
-  assert.is(deriveExecutionKey(prepared, { id: 1 }, queryKey), undefined, "no cacheConfig: not cached");
+  assert.is(
+    deriveExecutionKey(prepared, { id: 1 }, queryKey, tables),
+    undefined,
+    "no cacheConfig: not cached",
+  );
+  assert.is(walks, 0, "an execution that is not cached walks nothing");
   prepared.cacheConfig = { enable: true, autoInvalidate: true };
-  const derived = deriveExecutionKey(prepared, { id: 7n }, queryKey);
+  const derived = deriveExecutionKey(prepared, { id: 7n }, queryKey, tables);
   assert.equal(derived?.tables, ["users"]);
   assert.is(derived?.key, queryKey(prepared.getQuery().sql, [7n]));
   assert.is(prepared.cacheConfig?.tag, DERIVED_KEY);
   prepared.cacheConfig = { enable: true, tag: "user-tag" };
-  assert.is(deriveExecutionKey(prepared, {}, queryKey), undefined, "a user's $withCache({ tag }) is kept");
+  assert.equal(
+    deriveExecutionKey(prepared, {}, queryKey, tables),
+    { key: undefined, tables: ["users"] },
+    "a user's $withCache({ tag }) is kept, and its tables are still read",
+  );
+  assert.is(prepared.cacheConfig?.tag, "user-tag");
 });
 
-test("Drizzle databases have the session and transaction withHydraCache wraps", () => {
+test("Drizzle databases have the session, dialect and transaction withHydraCache wraps", () => {
   assert.ok(isWrappableDatabase(db));
   assert.not.ok(isWrappableDatabase({}));
   assert.not.ok(isWrappableDatabase(null));
-  const session = (db as unknown as { session: { prepareQuery: unknown } }).session;
-  assert.type(session.prepareQuery, "function");
+  const internals = db as unknown as DatabaseInternals;
+  assert.type(internals.session.prepareQuery, "function");
+  assert.type(internals.dialect.sqlToQuery, "function");
+  assert.not.ok(isWrappableDatabase({ ...internals, dialect: {} }));
 });
 
 /** A Drizzle Cache that records which hooks Drizzle calls. */
@@ -137,6 +192,107 @@ test("queryWithCache: a select routed to DERIVED_KEY reaches get as that tag, ne
   select.cacheConfig = { enable: true, tag: "mine" };
   routeToDerivedKey(select);
   assert.is(select.cacheConfig?.tag, "mine", "a user's $withCache({ tag }) is kept");
+});
+
+test("statementShape: the SQL and parameters, and a mapping that tells apart queries whose rows differ", () => {
+  const shape = (query: unknown) => statementShape(query);
+  const byId = db.select({ id: users.id }).from(users).where(eq(users.id, 1));
+  assert.equal(shape(byId)?.sql, byId.toSQL().sql);
+  assert.equal(shape(byId)?.params, [1]);
+  assert.equal(
+    shape(byId)?.mapping,
+    shape(db.select({ id: users.id }).from(users).where(eq(users.id, 1)))?.mapping,
+  );
+  const mappings = [
+    byId,
+    db.select({ renamed: users.id }).from(users).where(eq(users.id, 1)),
+    db
+      .select({ id: sql`${users.id}` })
+      .from(users)
+      .where(eq(users.id, 1)),
+    db
+      .select({ id: sql`${users.id}`.mapWith(Number) })
+      .from(users)
+      .where(eq(users.id, 1)),
+    db
+      .select({ id: sql`${users.id}`.mapWith(users.id) })
+      .from(users)
+      .where(eq(users.id, 1)),
+    db
+      .select({ id: sql`${users.id}`.as("id") })
+      .from(users)
+      .where(eq(users.id, 1)),
+    db
+      .select({
+        id: db
+          .select({ n: sql`1`.as("n") })
+          .from(posts)
+          .as("n") as unknown as typeof users.id,
+      })
+      .from(users),
+    db.select().from(users).leftJoin(posts, eq(posts.author, users.id)),
+    db.execute(sql`select "id" from "users" where "users"."id" = ${1}`),
+    db.insert(users).values({ id: 1 }).returning({ id: users.id }),
+    db.select({ id: users.id }).from(users).where(eq(users.id, 1)).prepare("shape"),
+    db.select({ renamed: users.id }).from(users).where(eq(users.id, 1)).prepare("shape2"),
+  ].map((query) => JSON.stringify(shape(query)?.mapping, (_, value) => value ?? "∅"));
+  assert.is(new Set(mappings).size, mappings.length, mappings.join("\n"));
+  assert.is(
+    shape(() => []),
+    undefined,
+  );
+  assert.is(shape({ execute: () => [] }), undefined);
+  assert.is(shape(null), undefined);
+});
+
+test("statementShape: relational queries map by their selection, nested relations included", () => {
+  const makeSchema = (mode: "number" | "bigint") => {
+    const people = pgTable("people", { id: integer("id").primaryKey(), big: bigint("big", { mode }) });
+    const notes = pgTable("notes", { id: integer("id").primaryKey(), person: integer("person") });
+    return {
+      people,
+      notes,
+      peopleRelations: relations(people, ({ many }) => ({ notes: many(notes) })),
+      notesRelations: relations(notes, ({ one }) => ({
+        person: one(people, { fields: [notes.person], references: [people.id] }),
+      })),
+    };
+  };
+  type Relational = { query: { people: { findFirst(config: object): unknown } } };
+  const [asNumber, asBigint] = (["number", "bigint"] as const).map(
+    (mode) => drizzle.mock({ schema: makeSchema(mode) }) as unknown as Relational,
+  ) as [Relational, Relational];
+  const plainQuery = (on: Relational) => on.query.people.findFirst({});
+  const nested = (on: Relational) => on.query.people.findFirst({ with: { notes: true } });
+  const [a, b] = [statementShape(plainQuery(asNumber)), statementShape(plainQuery(asBigint))];
+  assert.is(a?.sql, b?.sql);
+  assert.is.not(JSON.stringify(a?.mapping), JSON.stringify(b?.mapping), "the bigint mode is in the mapping");
+  const withNotes = statementShape(nested(asNumber));
+  assert.match(JSON.stringify(withNotes?.mapping), /"j","notes"/);
+  assert.equal(withNotes?.params, statementShape(nested(asNumber))?.params);
+});
+
+test("rawRows: a raw db.execute() result is its rows, from an array or a driver result; anything else is INVALID_OPTIONS", async () => {
+  class FakeRaw<T> {
+    static readonly [entityKind] = "PgRaw";
+    readonly result: T;
+    constructor(result: T) {
+      this.result = result;
+    }
+    // biome-ignore lint/suspicious/noThenProperty: a raw query is a thenable by design.
+    then<A>(resolve: (value: T) => A) {
+      return Promise.resolve(this.result).then(resolve);
+    }
+  }
+  assert.equal(await rawRows(new FakeRaw([{ a: 1 }]))?.(), [{ a: 1 }]);
+  assert.equal(await rawRows(new FakeRaw({ rows: [{ a: 2 }], fields: [] }))?.(), [{ a: 2 }]);
+  for (const odd of [42, { rowCount: 1 }, null]) {
+    const error = await rawRows(new FakeRaw(odd))?.().catch((failure: unknown) => failure);
+    assert.ok(CacheError.is(error) && error.code === "INVALID_OPTIONS", String(error));
+  }
+  assert.is(rawRows(db.select().from(users)), undefined);
+  assert.is(rawRows(null), undefined);
+  assert.type(rawRows(db.execute(sql`select 1`)), "function");
 });
 
 test.run();

@@ -1,5 +1,6 @@
 // The same Drizzle suite on embedded PGlite, so the adapter is exercised without a server.
 // PGlite runs one statement at a time, so the race tests run on the real server only.
+import { descriptorSuite } from "./descriptor-suite.ts";
 import { drizzleConformance, drizzleSuite } from "./drizzle-suite.ts";
 import { safetySuite } from "./safety-suite.ts";
 import { openPglite } from "./test-db.ts";
@@ -9,4 +10,5 @@ const conformance = drizzleConformance(database);
 conformance.after(() => database.close());
 drizzleSuite(database).run();
 safetySuite(database).run();
+descriptorSuite(database).run();
 conformance.run();

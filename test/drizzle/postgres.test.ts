@@ -2,12 +2,18 @@
 // (see test-db.ts for how the server is found). Opened with top-level await: uvu hides errors
 // thrown in `before` hooks.
 import { concurrencySuite } from "./concurrency-suite.ts";
+import { descriptorSuite } from "./descriptor-suite.ts";
 import { drizzleConformance, drizzleSuite } from "./drizzle-suite.ts";
 import { safetySuite } from "./safety-suite.ts";
 import { openTestDatabase } from "./test-db.ts";
 
 const database = await openTestDatabase();
-const suites = [drizzleSuite(database), drizzleConformance(database), safetySuite(database)];
+const suites = [
+  drizzleSuite(database),
+  drizzleConformance(database),
+  safetySuite(database),
+  descriptorSuite(database),
+];
 if (database.concurrent) suites.push(concurrencySuite(database));
 suites.at(-1)?.after(() => database.close());
 for (const registered of suites) registered.run();
