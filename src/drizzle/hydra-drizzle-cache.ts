@@ -131,7 +131,10 @@ export class HydraDrizzleCache extends Cache {
       clearTimeout(unowned?.timer);
       load = unowned?.load;
     }
-    load?.complete(response, ttlOf(config));
+    const ttl = ttlOf(config);
+    // An absolute expiry already past (`pxat`/`exat`), or a non-positive TTL: nothing to store.
+    if (ttl !== undefined && !(ttl > 0)) load?.fail(new AbandonedLoad("its TTL had already run out"));
+    else load?.complete(response, ttl);
   }
 
   /**
@@ -229,7 +232,7 @@ export class HydraDrizzleCache extends Cache {
 /** How long (ms) a miss outside `withHydraCache` whose `put` never came keeps new loads of its key unstored. */
 const UNANSWERED_WINDOW = 60_000;
 
-/** The TTL a query's `$withCache({ config })` asks for, in ms from now. */
+/** The TTL a query's `$withCache({ config })` asks for, in ms from now (`pxat`/`exat` by the wall clock). */
 function ttlOf(config: CacheConfig | undefined): Milliseconds | undefined {
   if (config?.px !== undefined) return config.px;
   if (config?.ex !== undefined) return config.ex * 1000;
