@@ -1,4 +1,4 @@
-import type { HydraCache, Loader } from "../core/cache.ts";
+import { getOrLoadWithOptionsAtStart, type HydraCache, type Loader } from "../core/cache.ts";
 import { CacheError, describe } from "../core/errors.ts";
 import { type CacheKeyBuilder, escapeSegment } from "../core/key.ts";
 import { CacheOptions, checkTtl, type Milliseconds } from "../core/options.ts";
@@ -239,9 +239,15 @@ export class DbQuery<T> {
     const run = defaults?.source ?? source;
     const load = async () => pick(await readRows(run));
     if (defaults?.bypass === true) return { key, value: await bypassing(key, load) };
-    const options =
-      defaults === undefined ? this.#options : withLoadTimeTags(this.#options, () => defaults.tags);
-    return { key, value: await getOrLoadAtStart(this.#context.cache, key, options, load) };
+    const base = this.#options;
+    const optionsAtStart = () => {
+      const extra = defaults?.tags;
+      return extra === undefined ? base : base.tags([...base.tagList, ...extra]);
+    };
+    return {
+      key,
+      value: await getOrLoadWithOptionsAtStart(this.#context.cache, key, optionsAtStart, load),
+    };
   }
 
   #requireKey(key: string | undefined): string {
@@ -280,38 +286,6 @@ export function checkLabel(label: unknown): string {
     throw new CacheError("INVALID_OPTIONS", `query name must be a non-empty string, got ${describe(label)}`);
   }
   return label;
-}
-
-/**
- * Engine shim: `cache.getOrLoad(key, options, loader)`, where `options` may carry tags computed
- * when the load starts (see {@link withLoadTimeTags}). The engine resolves a `CacheOptions` only
- * when it starts a load (never on a hit or a join), and a failure there rejects the call before
- * any load is registered. To be replaced by an engine entry point that takes the options as a
- * function called at load start.
- */
-function getOrLoadAtStart(
-  cache: HydraCache,
-  key: string,
-  options: CacheOptions,
-  loader: Loader<unknown>,
-): Promise<unknown> {
-  return cache.getOrLoad(key, options, loader);
-}
-
-/**
- * `base`, with `extra()` appended to its tags the first time the engine reads them (when a load
- * starts). Engine shim, see {@link getOrLoadAtStart}: what `extra` throws rejects the fetch.
- */
-function withLoadTimeTags(base: CacheOptions, extra: () => Iterable<string> | undefined): CacheOptions {
-  const options = new CacheOptions(base.ttlMs);
-  let tags: readonly string[] | undefined;
-  Object.defineProperty(options, "tagList", {
-    get: () => {
-      tags ??= base.tags([...base.tagList, ...(extra() ?? [])]).tagList;
-      return tags;
-    },
-  });
-  return options;
 }
 
 /** Runs a row helper's load outside the cache; a failing source rejects `LOADER_FAILED`, as on a miss. */
