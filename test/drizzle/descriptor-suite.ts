@@ -84,6 +84,38 @@ export function descriptorSuite(database: TestDatabase): Test {
     assert.is(again, 0);
   });
 
+  test("a hit with an explicit key never renders the query (toSQL) nor walks it; a derived-key hit renders it once and walks nothing", async () => {
+    const users = await usersTable(database);
+    const cache = HydraCache.local().build();
+    const queries = new DrizzleDbCache(cache, "db");
+    const calls = { toSQL: 0, getSQL: 0 };
+    const spied = () => {
+      const query = plain.select().from(users.table).where(eq(users.table.id, 1));
+      const { toSQL, getSQL } = query;
+      Object.assign(query, {
+        toSQL: () => {
+          calls.toSQL++;
+          return toSQL.call(query);
+        },
+        getSQL: () => {
+          calls.getSQL++;
+          return getSQL.call(query);
+        },
+      });
+      return query;
+    };
+    await queries.entity("user", 1).fetchOne(spied());
+    assert.ok(calls.getSQL > 0, "the miss walked and ran the query");
+    calls.toSQL = calls.getSQL = 0;
+    for (let hit = 0; hit < 3; hit++) await queries.entity("user", 1).fetchOne(spied());
+    assert.equal(calls, { toSQL: 0, getSQL: 0 });
+    await queries.cached().fetchOne(spied());
+    calls.toSQL = calls.getSQL = 0;
+    await queries.cached().fetchOne(spied());
+    assert.equal(calls, { toSQL: 1, getSQL: 1 }, "getSQL only inside toSQL: no walk");
+    assert.is(await queries.invalidateTable(users.table), 2, "the misses were tagged");
+  });
+
   test("an aliased table is tagged with its base table: a write to the table reaches the result", async () => {
     const users = await usersTable(database);
     const cache = HydraCache.local().build();
