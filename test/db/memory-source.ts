@@ -57,6 +57,7 @@ export function memoryFixture(): RowSourceFixture {
     },
     byId: (id) => table.select((row) => row.id === id),
     byName: (name) => table.select((row) => row.name === name),
+    preparedByName: (name) => ({ execute: () => table.select((row) => row.name === name) }),
     failing: () => table.failing(),
     queryCount: () => table.queries,
   };

@@ -8,6 +8,8 @@
  * - lazy queries over it, awaitables that run only when awaited, like query builders: `byId(id)`
  *   (0 or 1 row) and `byName(name)` (0..n rows, ordered by id); the suite also wraps them in
  *   functions (`() => fixture.byId(id)`) to cover function sources;
+ * - `preparedByName(name)`, the same query as an executable: an object whose `execute()` runs it
+ *   (a Drizzle prepared query);
  * - `failing()`, a lazy query that rejects when it runs (a driver error);
  * - `queryCount()`, how many queries the source has actually run so far (the suite reads deltas,
  *   so one fixture can serve every test; for Drizzle, count through its logger);
@@ -39,6 +41,8 @@ export interface RowSourceFixture {
   byId(id: number): PromiseLike<readonly ConformanceRow[]>;
   /** A lazy query for the rows named `name`, ordered by id. */
   byName(name: string): PromiseLike<readonly ConformanceRow[]>;
+  /** `byName` as an executable (a prepared query): `execute()` runs it, nothing runs before. */
+  preparedByName(name: string): { execute(): PromiseLike<readonly ConformanceRow[]> };
   /** A lazy query that fails with a driver error when it runs. */
   failing(): PromiseLike<readonly ConformanceRow[]>;
   /** How many queries the source has run so far. */
@@ -190,6 +194,47 @@ export function rowHelperConformance(name: string, makeSource: () => Promise<Row
       assert.is(ran(), 2);
     },
   );
+
+  conformance("an executable (a prepared query) runs only on a miss, for every row helper", async () => {
+    const { fixture, queries, group, rows, ran } = await setup(2);
+    const prepared = fixture.preparedByName(group);
+    assert.is(ran(), 0, "preparing runs nothing");
+    assert.equal(await queries.collection(group).fetchAll(prepared), rows);
+    assert.equal(await queries.collection(group).fetchAll(prepared), rows);
+    assert.equal(await queries.cached().key(`${group}:one`).fetchOne(prepared), rows[0]);
+    assert.equal(await queries.cached().key(`${group}:optional`).fetchOptional(prepared), rows[0]);
+    assert.equal(await queries.cached().key(`${group}:optional`).fetchOptional(prepared), rows[0]);
+    assert.is(ran(), 3);
+  });
+
+  conformance("a function source is called only on a miss, for every row helper", async () => {
+    const { fixture, queries, group, rows, ran } = await setup(2);
+    let calls = 0;
+    const rowsOf = () => {
+      calls++;
+      return fixture.byName(group);
+    };
+    for (let round = 0; round < 2; round++) {
+      assert.equal(await queries.cached().key(`${group}:all`).fetchAll(rowsOf), rows);
+      assert.equal(await queries.cached().key(`${group}:one`).fetchOne(rowsOf), rows[0]);
+      assert.equal(await queries.cached().key(`${group}:optional`).fetchOptional(rowsOf), rows[0]);
+    }
+    assert.is(calls, 3);
+    assert.is(ran(), 3);
+  });
+
+  conformance("fetchOne and fetchOptional over many rows cache the first row only", async () => {
+    const { fixture, cache, queries, group, rows, ran } = await setup(3);
+    const one = queries.cached().key(`${group}:one`);
+    const optional = queries.cached().key(`${group}:optional`);
+    assert.equal(await one.fetchOne(fixture.byName(group)), rows[0]);
+    assert.equal(await optional.fetchOptional(fixture.byName(group)), rows[0]);
+    assert.equal(await cache.get(one.physicalKey as string), rows[0]);
+    assert.equal(await cache.get(optional.physicalKey as string), rows[0]);
+    assert.equal(await one.fetchOne(fixture.byName(group)), rows[0]);
+    assert.equal(await optional.fetchOptional(fixture.byName(group)), rows[0]);
+    assert.is(ran(), 2);
+  });
 
   conformance("invalidating the collection tag makes the next fetch see new rows", async () => {
     const { fixture, queries, group, rows, ran } = await setup(1);

@@ -482,6 +482,8 @@ export function drizzleConformance(database: TestDatabase): Test {
       },
       byId: (id) => db.select().from(table).where(eq(table.id, id)).orderBy(table.id),
       byName: (who) => db.select().from(table).where(eq(table.name, who)).orderBy(table.id),
+      preparedByName: (who) =>
+        db.select().from(table).where(eq(table.name, who)).orderBy(table.id).prepare(uniqueName("by_name")),
       failing: () => db.select().from(table).where(sql`1 / 0 = 1`),
       queryCount: () => database.statements() - inserts,
       dbCache: (cache, namespace) => new DrizzleDbCache(cache, namespace),
