@@ -38,7 +38,14 @@ export function tablesReadBy(query: unknown): string[] {
   const walk = (chunk: unknown): void => {
     if (chunk === null || typeof chunk !== "object" || seen.has(chunk)) return;
     seen.add(chunk);
-    if (Array.isArray(chunk)) for (const item of chunk) walk(item);
+    if (Array.isArray(chunk)) {
+      for (const item of chunk) walk(item);
+      return;
+    }
+    // Most chunks are SQL and plain text: told apart by one lookup, as `is()` walks prototype chains.
+    const kind = kindOf(chunk);
+    if (kind === "SQL") walk((chunk as SQL).queryChunks);
+    else if (kind !== null && LEAF_KINDS.has(kind)) return;
     else if (is(chunk, Table)) found.add(baseNameOf(chunk));
     else if (is(chunk, Column)) walk(chunk.table);
     else if (is(chunk, SQL)) walk(chunk.queryChunks);
@@ -60,6 +67,9 @@ export function tablesReadBy(query: unknown): string[] {
 
 const SCHEMA = Symbol.for("drizzle:Schema");
 const BASE_NAME = Symbol.for("drizzle:BaseName");
+
+/** Chunks of Drizzle's SQL that name no table: text, identifiers, parameters, placeholders. */
+const LEAF_KINDS = new Set(["StringChunk", "Name", "Param", "Placeholder"]);
 
 /** A table's own name (an alias counts as its base table), schema-qualified outside `public`. */
 export function baseNameOf(table: Table): string {
