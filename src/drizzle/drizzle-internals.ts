@@ -46,8 +46,9 @@ export function tablesReadBy(query: unknown): string[] {
     const kind = kindOf(chunk);
     if (kind === "SQL") walk((chunk as SQL).queryChunks);
     else if (kind !== null && LEAF_KINDS.has(kind)) return;
+    else if (is(chunk, Column))
+      walk(chunk.table); // before Table: columns are the more common
     else if (is(chunk, Table)) found.add(baseNameOf(chunk));
-    else if (is(chunk, Column)) walk(chunk.table);
     else if (is(chunk, SQL)) walk(chunk.queryChunks);
     else if (is(chunk, SQL.Aliased)) walk(chunk.sql);
     else if (is(chunk, Subquery)) walk((chunk as unknown as { _: { sql: SQL } })._.sql);
