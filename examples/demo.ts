@@ -268,6 +268,9 @@ try {
     "hit: DrizzleDbCache (fetchOne, derived key)": await median(() =>
       queries.cached<User>().fetchOne(user5()),
     ),
+    "hit: DrizzleDbCache (entity key, query builder)": await median(() =>
+      queries.entity<User>("user", 5).fetchOne(user5()),
+    ),
     "hit: DrizzleDbCache (entity key, function)": await median(() =>
       queries.entity<User>("user", 5).fetchOne(user5),
     ),
