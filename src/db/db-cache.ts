@@ -115,13 +115,28 @@ export class DbCache {
 
   /**
    * Hook for adapters, consulted by the row helpers (`fetchOne`/`fetchOptional`/`fetchAll`) of every
-   * query this cache makes, before the cache lookup: returns a default logical key (used only when
-   * the query has no explicit key) and extra tags for `source`. It must not run the source. The base
-   * class knows nothing about sources and returns `undefined`; `DrizzleDbCache` overrides it to
-   * derive the key from a Drizzle query's SQL and parameters and to add its table tags. `helper`
-   * names the row helper asking: the helpers cache different shapes (a row, a row or `null`, an
-   * array), so a key derived from the source alone must tell them apart. What it throws rejects
-   * the helper's promise, before anything is loaded.
+   * query this cache makes, on every call and before the cache lookup. It must be cheap and must not
+   * run the source: it returns `undefined` or a `RowSourceDefaults` whose fields the helpers read only
+   * when they need them, so an adapter computes the costly ones in getters:
+   * - `bypass` (read first, on every call): `true` runs the source outside the cache (no lookup, no
+   *   load, nothing stored; for Drizzle, a query inside a transaction);
+   * - `source` (read on every call): what runs instead of the given source on a miss or a bypass;
+   * - `key` (read only when the query has no explicit key): the default logical key;
+   * - `tags` (read only when a load starts, never on a hit or a join): tags added beside the query's.
+   * The base class returns `undefined`; `DrizzleDbCache` derives the key from a Drizzle query's SQL,
+   * parameters and result mapping, and the table tags from a walk of the query. `helper` names the
+   * row helper asking: the helpers cache different shapes (a row, a row or `null`, an array), so a
+   * key derived from the source alone must tell them apart. What the hook or its `key` throws
+   * rejects the helper's promise before the lookup; what `tags` throws rejects it before any load is
+   * registered, so nothing stays in flight.
+   *
+   * @example
+   * class SqlDbCache extends DbCache {
+   *   protected override resolveRowSource(source: RowSource<unknown>, _query: DbQuery<unknown>, helper: RowHelper) {
+   *     if (!(source instanceof SqlQuery)) return undefined;
+   *     return { key: `${helper}:${source.text}`, get tags() { return source.tables.map((t) => `table:${t}`); } };
+   *   }
+   * }
    */
   protected resolveRowSource(
     _source: RowSource<unknown>,
