@@ -18,6 +18,12 @@ export class EntryStore {
   readonly #lru: QuickLRU<string, Entry>;
   /** What quick-lru dropped, oldest first; never holds a key quick-lru holds. */
   readonly #older = new Map<string, Entry>();
+  /**
+   * Where trimming has got to in `older`. One live iterator for as long as it lasts: a new one per
+   * eviction would walk again past every entry deleted at the front (a Map keeps them as holes
+   * until it is rehashed), which made an evicting `set` cost microseconds.
+   */
+  #oldest: Iterator<[string, Entry]> = this.#older.entries();
   // quick-lru's own `size` is capped at maxSize and walks the old generation: count ourselves.
   #lruSize = 0;
 
@@ -70,6 +76,7 @@ export class EntryStore {
   clear(): void {
     this.#lru.clear();
     this.#older.clear();
+    this.#oldest = this.#older.entries();
     this.#lruSize = 0;
   }
 
@@ -86,8 +93,14 @@ export class EntryStore {
 
   /** Evicts the oldest entries of `older` until the bound holds (quick-lru alone never exceeds it). */
   #trim(): void {
-    for (const [key, entry] of this.#older) {
-      if (this.size <= this.#capacity) return;
+    while (this.size > this.#capacity) {
+      let next = this.#oldest.next();
+      if (next.done === true) {
+        // An iterator that has finished stays finished: start again at what `older` holds now.
+        this.#oldest = this.#older.entries();
+        next = this.#oldest.next();
+      }
+      const [key, entry] = next.value as [string, Entry];
       this.#older.delete(key);
       this.#onEvict(key, entry);
     }
