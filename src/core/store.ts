@@ -94,13 +94,9 @@ export class EntryStore {
   /** Evicts the oldest entries of `older` until the bound holds (quick-lru alone never exceeds it). */
   #trim(): void {
     while (this.size > this.#capacity) {
-      let next = this.#oldest.next();
-      if (next.done === true) {
-        // An iterator that has finished stays finished: start again at what `older` holds now.
-        this.#oldest = this.#older.entries();
-        next = this.#oldest.next();
-      }
-      const [key, entry] = next.value as [string, Entry];
+      // Never finished: everything before it was evicted through it, so whatever `older` holds
+      // (and it holds something while the bound is exceeded) lies ahead of it, appended entries too.
+      const [key, entry] = this.#oldest.next().value as [string, Entry];
       this.#older.delete(key);
       this.#onEvict(key, entry);
     }
