@@ -164,6 +164,8 @@ const cborDecode = (stored: unknown): unknown => cbor.decode(stored as Uint8Arra
  * patched copy of src/> adds "candidate" rows for both codecs, measured interleaved with the rest.
  */
 const candidateDir = process.env.HYDRACACHE_CANDIDATE;
+/** What the candidate rows are called (HYDRACACHE_CANDIDATE_NAME), e.g. "before (commit abc123)". */
+const candidateName = process.env.HYDRACACHE_CANDIDATE_NAME || "candidate engine";
 const candidate: HydraModule | undefined =
   candidateDir === undefined || candidateDir === ""
     ? undefined
@@ -175,7 +177,7 @@ const candidates: Implementation[] =
     : [
         {
           id: "candidate-cbor",
-          name: "candidate engine (CBOR)",
+          name: `${candidateName} (CBOR)`,
           copies: true,
           tags: true,
           bound: (n) => `hard ≤ ${fmt(n)} (candidate)`,
@@ -185,7 +187,7 @@ const candidates: Implementation[] =
         },
         {
           id: "candidate-ref",
-          name: "candidate engine (referenceCodec)",
+          name: `${candidateName} (referenceCodec)`,
           copies: false,
           tags: true,
           bound: (n) => `hard ≤ ${fmt(n)} (candidate)`,
@@ -201,7 +203,7 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     name: "hydracache (CBOR, default)",
     copies: true,
     tags: true,
-    bound: (n) => `hard ≤ ${fmt(n)}; keeps ≥ ${fmt(Math.ceil(n / 2))} most recent (quick-lru maxSize ⌈n/2⌉)`,
+    bound: (n) => `hard ≤ ${fmt(n)}, all used when full; keeps ≥ ${fmt(Math.ceil(n / 2))} most recent`,
     config: "HydraCache.local().maxCapacity(n).defaultTtl(300_000).build()",
     semantics: "Stores CBOR bytes; every caller decodes its own copy. TTL in ms, checked on every read.",
     create: (o) => hydra({ HydraCache, referenceCodec }, o, false),
@@ -211,7 +213,7 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     name: "hydracache (referenceCodec)",
     copies: false,
     tags: true,
-    bound: (n) => `hard ≤ ${fmt(n)}; keeps ≥ ${fmt(Math.ceil(n / 2))} most recent`,
+    bound: (n) => `hard ≤ ${fmt(n)}, all used when full`,
     config: "… .codec(referenceCodec).build()",
     semantics: "Stores the value itself; callers share one object (read-only by contract).",
     create: (o) => hydra({ HydraCache, referenceCodec }, o, true),
