@@ -1,5 +1,6 @@
 // The Drizzle internals hydracache/drizzle relies on, checked directly: if a Drizzle upgrade
 // changes any of them, these tests say which, before the adapter misbehaves.
+import { readFileSync } from "node:fs";
 import { entityKind, eq, inArray, relations, sql } from "drizzle-orm";
 import { Cache, type MutationOption } from "drizzle-orm/cache/core";
 import { alias, bigint, integer, pgSchema, pgTable, text } from "drizzle-orm/pg-core";
@@ -23,6 +24,10 @@ import {
 } from "../../src/drizzle/drizzle-internals.ts";
 import { queryKey } from "../../src/drizzle/query-key.ts";
 import { CacheError } from "../../src/index.ts";
+
+const drizzleVersion: string = JSON.parse(
+  readFileSync(new URL("../../node_modules/drizzle-orm/package.json", import.meta.url), "utf8"),
+).version;
 
 const users = pgTable("users", { id: integer("id").primaryKey(), name: text("name") });
 const posts = pgTable("posts", { id: integer("id").primaryKey(), author: integer("author") });
@@ -194,6 +199,26 @@ test("queryWithCache: a select routed to DERIVED_KEY reaches get as that tag, ne
   assert.is(select.cacheConfig?.tag, "mine", "a user's $withCache({ tag }) is kept");
 });
 
+/**
+ * A select with a subquery as a field, in a list: drizzle-orm 0.45 builds it, 0.44 (which the peer
+ * range includes and the compatibility run tests) recurses forever rendering it, so there it is
+ * left out.
+ */
+function subqueryFieldQuery(): unknown[] {
+  try {
+    const field = db
+      .select({ n: sql`1`.as("n") })
+      .from(posts)
+      .as("n") as unknown as typeof users.id;
+    const query = db.select({ id: field }).from(users);
+    query.toSQL();
+    return [query];
+  } catch (error) {
+    if (error instanceof RangeError && drizzleVersion.startsWith("0.44.")) return [];
+    throw error;
+  }
+}
+
 test("statementShape: the SQL and parameters, and a mapping that tells apart queries whose rows differ", () => {
   const shape = (query: unknown) => statementShape(query);
   const byId = db.select({ id: users.id }).from(users).where(eq(users.id, 1));
@@ -222,14 +247,7 @@ test("statementShape: the SQL and parameters, and a mapping that tells apart que
       .select({ id: sql`${users.id}`.as("id") })
       .from(users)
       .where(eq(users.id, 1)),
-    db
-      .select({
-        id: db
-          .select({ n: sql`1`.as("n") })
-          .from(posts)
-          .as("n") as unknown as typeof users.id,
-      })
-      .from(users),
+    ...subqueryFieldQuery(),
     db.select().from(users).leftJoin(posts, eq(posts.author, users.id)),
     db.execute(sql`select "id" from "users" where "users"."id" = ${1}`),
     db.insert(users).values({ id: 1 }).returning({ id: users.id }),

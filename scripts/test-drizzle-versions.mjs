@@ -1,0 +1,57 @@
+// `npm run test:drizzle-versions`: the Drizzle test suite (test/drizzle, on PostgreSQL and PGlite)
+// once more against each older drizzle-orm line that the peer range `>=0.44.0 <0.46.0` admits,
+// so the range names only versions that are tested. The development install has 0.45.x; for
+// each other line, the repository's tracked files are copied to .tmp/drizzle-<line>/, whose
+// node_modules links every package of ours but drizzle-orm, which is that line's newest release
+// (drizzle-orm has no dependencies of its own, so its tarball is all it needs).
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const LINES = ["0.44"];
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" }).split("\0");
+
+let failed = 0;
+for (const line of LINES) {
+  const dir = join(root, ".tmp", `drizzle-${line}`);
+  rmSync(dir, { recursive: true, force: true });
+  for (const file of tracked.filter(Boolean)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    cpSync(join(root, file), join(dir, file));
+  }
+  const modules = join(dir, "node_modules");
+  mkdirSync(modules);
+  for (const name of readdirSync(join(root, "node_modules"))) {
+    if (name !== "drizzle-orm") symlinkSync(join(root, "node_modules", name), join(modules, name));
+  }
+  const tarball = execFileSync("npm", ["pack", `drizzle-orm@${line}`, "--silent"], {
+    cwd: dir,
+    encoding: "utf8",
+  })
+    .trim()
+    .split("\n")
+    .pop();
+  mkdirSync(join(modules, "drizzle-orm"));
+  execFileSync("tar", ["-xzf", tarball, "-C", join(modules, "drizzle-orm"), "--strip-components=1"], {
+    cwd: dir,
+  });
+  const version = tarball.replace(/^drizzle-orm-|\.tgz$/g, "");
+  console.log(`drizzle-orm ${version}: test/drizzle`);
+  const result = spawnSync(
+    process.execPath,
+    [
+      "--unhandled-rejections=strict",
+      "--import",
+      "tsx",
+      "node_modules/uvu/bin.js",
+      "test",
+      "drizzle/.*\\.test\\.ts$",
+    ],
+    { cwd: dir, stdio: "inherit", env: { ...process.env, NO_COLOR: "1" } },
+  );
+  if (result.status !== 0) failed++;
+  console.log(`drizzle-orm ${version}: ${result.status === 0 ? "PASS" : "FAIL"}`);
+}
+process.exitCode = failed === 0 ? 0 : 1;
