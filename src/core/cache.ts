@@ -1,7 +1,7 @@
 import type { CacheCodec } from "../codec/codec.ts";
 import { HydraCacheBuilder } from "./builder.ts";
 import type { Entry } from "./entry.ts";
-import { CacheError, describe } from "./errors.ts";
+import { CacheError, describe, messageOf } from "./errors.ts";
 import { InFlightLoads, type Load } from "./inflight.ts";
 import {
   checkOptions,
@@ -502,8 +502,4 @@ function decodeFailed(key: string, error: unknown): CacheError {
       cause: error,
     },
   );
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

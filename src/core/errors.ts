@@ -54,3 +54,8 @@ export function describe(value: unknown): string {
   if (value === null || typeof value !== "object") return String(value);
   return Array.isArray(value) ? "an array" : "an object";
 }
+
+/** The message of a thrown value, for wrapping it in a {@link CacheError}: `error.message`, else `String(error)`. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,5 +1,5 @@
 import { getOrLoadWithOptionsAtStart, type HydraCache, type Loader } from "../core/cache.ts";
-import { CacheError, describe } from "../core/errors.ts";
+import { CacheError, describe, messageOf } from "../core/errors.ts";
 import { type CacheKeyBuilder, escapeSegment } from "../core/key.ts";
 import { CacheOptions, checkTtl, type Milliseconds } from "../core/options.ts";
 import type { TagSet } from "../core/tags.ts";
@@ -295,7 +295,7 @@ async function bypassing(key: string, load: () => Promise<unknown>): Promise<unk
   } catch (error) {
     throw new CacheError(
       "LOADER_FAILED",
-      `loader for key ${describe(key)} failed (the cache was bypassed): ${error instanceof Error ? error.message : String(error)}`,
+      `loader for key ${describe(key)} failed (the cache was bypassed): ${messageOf(error)}`,
       { cause: error },
     );
   }
