@@ -1,5 +1,6 @@
-import { getOrLoadWithOptionsAtStart, type HydraCache, type Loader } from "../core/cache.ts";
+import type { HydraCache, Loader } from "../core/cache.ts";
 import { CacheError, describe, messageOf } from "../core/errors.ts";
+import { getOrLoadWithOptionsAtStart } from "../core/internal.ts";
 import { type CacheKeyBuilder, escapeSegment } from "../core/key.ts";
 import { CacheOptions, checkTtl, type Milliseconds } from "../core/options.ts";
 import type { TagSet } from "../core/tags.ts";

@@ -1,7 +1,8 @@
 import { Cache, type MutationOption } from "drizzle-orm/cache/core";
 import type { CacheConfig } from "drizzle-orm/cache/core/types";
-import { acquireEntry, type ExternalLoad, type HydraCache } from "../core/cache.ts";
+import type { HydraCache } from "../core/cache.ts";
 import { CacheError, describe } from "../core/errors.ts";
+import { acquireEntry, type ExternalLoad } from "../core/internal.ts";
 import { escapeSegment } from "../core/key.ts";
 import { checkTtl, type Milliseconds } from "../core/options.ts";
 import { DERIVED_KEY } from "./drizzle-internals.ts";

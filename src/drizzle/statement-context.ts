@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { ExternalLoad } from "../core/cache.ts";
+import type { ExternalLoad } from "../core/internal.ts";
 
 /**
  * What `withHydraCache` knows about the statement or transaction running now, shared with the

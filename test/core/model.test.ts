@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { CacheError, HydraCache } from "../../src/index.ts";
 import { fakeClock, type Gate, gate } from "./helpers.ts";
 

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { CacheOptions, HydraCache, TagSet } from "../../src/index.ts";
 import { fakeClock } from "./helpers.ts";
 

@@ -2,7 +2,7 @@
 // key and extra tags. Tested here with a toy adapter whose "queries" carry their own SQL text.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { DbCache, type DbQuery, type RowSource, type RowSourceDefaults } from "../../src/db/index.ts";
 import { HydraCache } from "../../src/index.ts";
 import { rejectsWith } from "../core/helpers.ts";

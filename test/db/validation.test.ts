@@ -2,7 +2,7 @@
 // returns a promise rejects instead, and leaves the engine clean.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { DbCache, defineEntity } from "../../src/db/index.ts";
 import { CacheError, type CacheErrorCode, CacheKeyBuilder, HydraCache } from "../../src/index.ts";
 import { rejectsWith } from "../core/helpers.ts";

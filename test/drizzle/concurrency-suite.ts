@@ -5,7 +5,7 @@ import { eq, sql } from "drizzle-orm";
 import { integer, pgTable, text } from "drizzle-orm/pg-core";
 import { suite, type Test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { HydraDrizzleCache, withHydraCache } from "../../src/drizzle/index.ts";
 import { HydraCache } from "../../src/index.ts";
 import { advisoryGate, type Database, type TestDatabase, uniqueName } from "./test-db.ts";

@@ -5,7 +5,7 @@ import { eq, sql, TransactionRollbackError } from "drizzle-orm";
 import { alias, bigint, customType, integer, pgTable } from "drizzle-orm/pg-core";
 import { suite, type Test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { DrizzleDbCache, withHydraCache } from "../../src/drizzle/index.ts";
 import { HydraCache } from "../../src/index.ts";
 import { gate as signal } from "../core/helpers.ts";

@@ -5,7 +5,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { bigint, integer, pgTable, text } from "drizzle-orm/pg-core";
 import { suite, type Test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { DrizzleDbCache, HydraDrizzleCache, tableTag, withHydraCache } from "../../src/drizzle/index.ts";
 import { CacheError, HydraCache } from "../../src/index.ts";
 import { fakeClock } from "../core/helpers.ts";

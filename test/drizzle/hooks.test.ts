@@ -2,7 +2,7 @@
 // for the paths a real database cannot force: several loads of one key outside withHydraCache.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { HydraDrizzleCache } from "../../src/drizzle/index.ts";
 import { HydraCache } from "../../src/index.ts";
 

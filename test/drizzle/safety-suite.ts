@@ -6,7 +6,7 @@ import { Cache } from "drizzle-orm/cache/core";
 import { bigint, integer, pgTable, text } from "drizzle-orm/pg-core";
 import { suite, type Test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { DrizzleDbCache, HydraDrizzleCache, withHydraCache } from "../../src/drizzle/index.ts";
 import { HydraCache } from "../../src/index.ts";
 import { gate as signal } from "../core/helpers.ts";

@@ -3,7 +3,7 @@
 // be told apart from every earlier miss of its key. Gates are the hooks' own promises, no sleeps.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { HydraDrizzleCache } from "../../src/drizzle/index.ts";
 import { HydraCache } from "../../src/index.ts";
 

@@ -5,7 +5,7 @@
 // when the read began, an empty in-flight map and no dangling tag-index key at rest after every
 // cycle, and a heap that does not grow from cycle to cycle.
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { inspectEngine } from "../../src/core/cache.ts";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { CacheError, HydraCache } from "../../src/index.ts";
 
 const KEYS = 1_000;
