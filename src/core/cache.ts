@@ -51,6 +51,9 @@ export interface EngineState {
 /** Reads a cache's internal counts; not part of the public API. */
 export let inspectEngine: (cache: HydraCache) => EngineState;
 
+/** The engine's clock (the builder's `.clock`); not part of the public API. */
+export let clockOf: (cache: HydraCache) => () => number;
+
 /**
  * A load whose value arrives from outside, for adapters whose host runs the query between a
  * `get` and a `put` hook (Drizzle's `Cache`). It is a real engine load: callers join it, and an
@@ -132,6 +135,7 @@ export class HydraCache {
 
   static {
     inspectEngine = (cache) => cache.#inspect();
+    clockOf = (cache) => cache.#config.clock;
     acquireEntry = (cache, key, tags, ttlMs) => cache.#acquire(key, tags, ttlMs);
     getOrLoadWithOptionsAtStart = (cache, key, optionsAtStart, loader) => {
       try {

@@ -6,6 +6,7 @@
 export {
   type Acquired,
   acquireEntry,
+  clockOf,
   type EngineState,
   type ExternalLoad,
   getOrLoadWithOptionsAtStart,
@@ -16,5 +17,4 @@ export {
 //   setServeGate(cache, gate): installs (or, with undefined, removes) a function the engine calls
 //     before serving any stored value; while it returns false, `get` misses, `getOrLoad` joins or
 //     starts a load that stores nothing, each such call counted in stats().bypassedReads.
-//   clockOf(cache): the engine's clock (the builder's `.clock`, default Date.now).
 // Public engine API used by sync: cache.subscribe(listener) and cache.applyInvalidation(event).
