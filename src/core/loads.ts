@@ -61,6 +61,12 @@ export class Load {
   waiting = 0;
   /** Answered by a stale-if-error value: each caller's copy counts as a stale hit. */
   fellBack = false;
+  /**
+   * Copies decoded for the callers still to be answered: the first caller's turn decodes one per
+   * waiting caller in one tight loop (cheaper than one decode per promise reaction), the others
+   * take theirs.
+   */
+  copies: unknown[] | undefined;
   /** Settles with the codec's output, or `undefined` when the loader returned `undefined`. */
   readonly result: Promise<unknown>;
   resolve!: (stored: unknown) => void;
@@ -356,7 +362,14 @@ export class Loads {
   readonly #toCaller = (load: Load, stored: unknown): unknown => {
     if (stored === undefined) return undefined;
     if (load.fellBack) this.#stats.staleHits++;
-    return this.#table.decodeLoaded(load.key, stored);
+    let copies = load.copies;
+    if (copies === undefined || copies.length === 0) {
+      copies = [];
+      for (let left = Math.max(load.waiting, 1); left > 0; left--)
+        copies.push(this.#table.decodeLoaded(load.key, stored));
+      load.copies = copies;
+    }
+    return copies.pop();
   };
 
   #finish(load: Load): void {
