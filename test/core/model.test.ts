@@ -144,7 +144,7 @@ interface Caller {
   readonly controller: AbortController | undefined;
   readonly timer: { fire(): void } | undefined;
   expected: Expected | undefined;
-  actual: { row: Row } | { error: string } | undefined;
+  actual: { row: Row } | { error: string; cancelled: boolean } | undefined;
 }
 
 /** A load as the reference model sees it. */
@@ -155,10 +155,16 @@ interface ModelLoad {
   readonly noStore: boolean;
   readonly release: Gate<Row>;
   readonly context: LoaderContext;
-  /** The loader's signal when the loader read it at once; else it is first read when the load settles. */
+  /**
+   * The loader's signal when the loader read it at once; such a loader honours it: once its signal
+   * aborted, it fails when it next settles (as a query that was cancelled). A loader that did not
+   * read it at once ignores it; the signal is first read when the load settles.
+   */
   readonly signal: AbortSignal | undefined;
   readonly callers: Caller[];
   stale: boolean;
+  /** Replaced by a new load of its key after every caller left it: not stored, not counted as a discard. */
+  superseded: boolean;
   settled: boolean;
   waiting: number;
   abandoned: boolean;
@@ -236,7 +242,7 @@ class Model {
       const entry = this.#lookup(k);
       if (entry !== undefined) {
         if (this.#served(entry)) return { kind: "hit", version: entry.version };
-        if (this.current.has(k)) return { kind: "stale", version: entry.version };
+        if (this.#joinable(k)) return { kind: "stale", version: entry.version };
         this.stats.loads++;
         return { kind: "refresh", version: entry.version };
       }
@@ -244,7 +250,7 @@ class Model {
     } else {
       this.stats.bypassedReads++;
     }
-    if (this.current.has(k)) {
+    if (this.#joinable(k)) {
       this.stats.singleFlightJoins++;
       return { kind: "join", version: undefined };
     }
@@ -253,6 +259,13 @@ class Model {
   }
 
   started(load: ModelLoad): void {
+    // A load every caller left is not joined: a new caller starts a new load, which replaces it.
+    const previous = this.current.get(load.key);
+    if (previous !== undefined) {
+      assert.ok(previous.abandoned, "only a load every caller left is replaced");
+      previous.stale = true;
+      previous.superseded = true;
+    }
     this.current.set(load.key, load);
     this.running.add(load);
   }
@@ -295,8 +308,9 @@ class Model {
         expected = { kind: "stored", version: entry.version };
       else expected = { kind: "error", code: "LOADER_FAILED", orStored: false };
     } else {
-      if (load.stale) this.stats.staleLoadDiscards++;
-      else if (!load.noStore) this.#store(load.key, load.version, load.windows);
+      if (load.stale) {
+        if (!load.superseded) this.stats.staleLoadDiscards++;
+      } else if (!load.noStore) this.#store(load.key, load.version, load.windows);
       expected = { kind: "loaded", version: load.version };
     }
     for (const caller of load.callers) {
@@ -336,6 +350,12 @@ class Model {
     for (const load of this.current.values()) load.stale = true;
     this.current.clear();
     this.entries.clear();
+  }
+
+  /** Whether `getOrLoad` joins the current load of `k` (there is one, and some caller still waits for it or none ever did). */
+  #joinable(k: number): boolean {
+    const load = this.current.get(k);
+    return load !== undefined && !load.abandoned;
   }
 
   /** The engine's lookup: an entry a read may serve; one past both windows is dropped. */
@@ -432,6 +452,11 @@ async function runModel(ops: Op[], bounds: Bounds, exact: boolean): Promise<void
         continue;
       }
       assert.ok(actual !== undefined, `${who} still waits; the model says ${JSON.stringify(expected)}`);
+      // A load is cancelled only once no caller waits for it: no caller may ever see that failure.
+      assert.ok(
+        !("error" in actual && actual.cancelled),
+        `${who} failed because other callers left its load`,
+      );
       const stored =
         "row" in actual && actual.row.version === db[caller.key] && actual.row.key === caller.key;
       if (expected.kind === "loaded") {
@@ -458,6 +483,8 @@ async function runModel(ops: Op[], bounds: Bounds, exact: boolean): Promise<void
   const checkStats = () => {
     const { inFlight, bytes, ...counters } = cache.stats();
     assert.is(inFlight, model.running.size, `${where}: inFlight`);
+    assert.ok(bytes <= bounds.maxTotalBytes, `${where}: ${bytes} bytes held, over maxTotalBytes`);
+    assert.ok(inspectEngine(cache).entries <= bounds.capacity, `${where}: entries over capacity`);
     if (!exact) return;
     assert.equal(counters, model.stats, `${where}: stats`);
     assert.is(bytes, model.bytes, `${where}: bytes`);
@@ -466,10 +493,13 @@ async function runModel(ops: Op[], bounds: Bounds, exact: boolean): Promise<void
     assert.is(events.length, 1, `${where}: one event`);
     assert.is(events[0]?.origin, origin, `${where}: event origin`);
   };
-  const settle = async (load: ModelLoad, fail: boolean) => {
+  const settle = async (load: ModelLoad, injectFault: boolean) => {
     // Read the signal now if the loader did not at once: created late, it must already be aborted.
     assert.is(load.context.signal.aborted, load.abandoned, `${where}: signal of row:${load.key}`);
-    if (fail) load.release.fail(new Error("injected"));
+    const cancelled = load.signal?.aborted === true;
+    const fail = injectFault || cancelled;
+    if (cancelled) load.release.fail(load.signal?.reason);
+    else if (fail) load.release.fail(new Error("injected"));
     else load.release.open({ key: -1, version: -1 });
     await drain();
     model.settled(load, fail);
@@ -506,6 +536,7 @@ async function runModel(ops: Op[], bounds: Bounds, exact: boolean): Promise<void
             },
             (context) => {
               loaderRuns++;
+              assert.is(context.key, `row:${k}`, `${where}: the loader's key`);
               const version = db[k] as number;
               const release = gate<Row>();
               started = {
@@ -518,6 +549,7 @@ async function runModel(ops: Op[], bounds: Bounds, exact: boolean): Promise<void
                 signal: step.watch ? context.signal : undefined,
                 callers: [],
                 stale: false,
+                superseded: false,
                 settled: false,
                 waiting: 0,
                 abandoned: false,
@@ -544,8 +576,9 @@ async function runModel(ops: Op[], bounds: Bounds, exact: boolean): Promise<void
         const waits = kind === "start" || kind === "join";
         assert.is(timers.length, waits && step.timeout ? 1 : 0, `${where}: timers armed`);
         const load = kind === "start" ? newLoad : kind === "join" ? model.current.get(k) : undefined;
-        if (kind === "join")
+        if (kind === "join") {
           assert.ok(load, `${where}: the engine joined a load the model holds no longer current`);
+        }
         const caller: Caller = {
           key: k,
           load,
@@ -561,7 +594,12 @@ async function runModel(ops: Op[], bounds: Bounds, exact: boolean): Promise<void
             caller.actual = { row };
           },
           (error: unknown) => {
-            caller.actual = { error: CacheError.is(error) ? error.code : String(error) };
+            // `cancelled`: the loader failed because its signal aborted (it honours it).
+            const cause = CacheError.is(error) ? error.cause : undefined;
+            caller.actual = {
+              error: CacheError.is(error) ? error.code : String(error),
+              cancelled: CacheError.is(cause) && cause.code === "ABORTED",
+            };
           },
         );
         break;
