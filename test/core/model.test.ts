@@ -398,6 +398,8 @@ class Model {
 interface Bounds {
   capacity: number;
   maxTotalBytes: number;
+  /** The builder's `.loaderTimeout`: every waiting caller then has a timer, a per-call `timeout` or this one. */
+  loaderTimeout?: number;
 }
 
 /**
@@ -417,6 +419,7 @@ async function runModel(ops: Op[], bounds: Bounds, exact: boolean): Promise<void
     .staleWhileRevalidate(DEFAULT_SWR)
     .staleIfError(DEFAULT_SIE)
     .clock(clock.now)
+    .loaderTimeout(bounds.loaderTimeout ?? Number.POSITIVE_INFINITY)
     .build();
   const model = new Model(clock.now, exact);
   let gateOpen = true;
@@ -575,7 +578,8 @@ async function runModel(ops: Op[], bounds: Bounds, exact: boolean): Promise<void
         const newLoad = started as ModelLoad | undefined;
         if (newLoad) model.started(newLoad);
         const waits = kind === "start" || kind === "join";
-        assert.is(timers.length, waits && step.timeout ? 1 : 0, `${where}: timers armed`);
+        const timed = step.timeout || bounds.loaderTimeout !== undefined;
+        assert.is(timers.length, waits && timed ? 1 : 0, `${where}: timers armed`);
         const load = kind === "start" ? newLoad : kind === "join" ? model.current.get(k) : undefined;
         if (kind === "join") {
           assert.ok(load, `${where}: the engine joined a load the model holds no longer current`);
@@ -749,10 +753,10 @@ test("model: reads, results, signals and stats are exactly the reference model's
   );
 });
 
-test("model: the same under memory pressure (capacity 3, or a byte bound of about 3 rows, for 6 keys)", async () => {
+test("model: the same under memory pressure (capacity 3, or a byte bound of about 3 rows and a builder loaderTimeout, for 6 keys)", async () => {
   const bounds = fc.constantFrom<Bounds>(
     { capacity: 3, maxTotalBytes: 1 << 20 },
-    { capacity: 1_000, maxTotalBytes: 3 * bytesOf({ key: 0, version: 0 }) + 4 },
+    { capacity: 1_000, maxTotalBytes: 3 * bytesOf({ key: 0, version: 0 }) + 4, loaderTimeout: 500 },
   );
   await fc.assert(
     fc.asyncProperty(ops, bounds, (steps, b) => runModel(steps, b, false)),
