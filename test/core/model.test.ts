@@ -145,7 +145,7 @@ interface Caller {
   readonly controller: AbortController | undefined;
   readonly timer: { fire(): void } | undefined;
   expected: Expected | undefined;
-  actual: { row: Row } | { error: string; cancelled: boolean } | undefined;
+  actual: { row: Row } | { error: string; cause: unknown; cancelled: boolean } | undefined;
 }
 
 /** A load as the reference model sees it. */
@@ -475,6 +475,9 @@ async function runModel(ops: Op[], bounds: Bounds, exact: boolean): Promise<void
       } else {
         const ok = ("error" in actual && actual.error === expected.code) || (expected.orStored && stored);
         assert.ok(ok, `${who}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+        // An aborted caller's error carries its signal's reason.
+        if ("error" in actual && actual.error === "ABORTED")
+          assert.is(actual.cause, caller.controller?.signal.reason, `${who}: the cause of ABORTED`);
       }
       callers.splice(i, 1);
     }
@@ -603,6 +606,7 @@ async function runModel(ops: Op[], bounds: Bounds, exact: boolean): Promise<void
             const cause = CacheError.is(error) ? error.cause : undefined;
             caller.actual = {
               error: CacheError.is(error) ? error.code : String(error),
+              cause,
               cancelled: CacheError.is(cause) && cause.code === "ABORTED",
             };
           },
