@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createCborCodec } from "../../src/codec/cbor.ts";
+import { canGenerateCode } from "../../src/codec/codegen.ts";
 import { inspectEngine } from "../../src/core/internal.ts";
 import { type CacheCodec, cborCodec, HydraCache, referenceCodec } from "../../src/index.ts";
 import { rejectsWith } from "./helpers.ts";
@@ -84,7 +85,32 @@ test("cborCodec: round-trips Date, Map, Set, BigInt, typed arrays, null and nest
   assert.ok(back !== undefined && "missing" in back);
 });
 
-test("cborCodec: in Node the default codec writes records (cbor-x's fast, code-generating path)", () => {
+test("canGenerateCode: no in workerd (it forbids code generation during requests), no where it throws", () => {
+  assert.is(canGenerateCode(), true, "Node");
+  const global = globalThis as { navigator?: unknown; Function: FunctionConstructor };
+  const navigator = Object.getOwnPropertyDescriptor(global, "navigator");
+  Object.defineProperty(global, "navigator", {
+    value: { userAgent: "Cloudflare-Workers" },
+    configurable: true,
+  });
+  try {
+    assert.is(canGenerateCode(), false, "workerd");
+  } finally {
+    if (navigator === undefined) delete global.navigator;
+    else Object.defineProperty(global, "navigator", navigator);
+  }
+  const original = global.Function;
+  global.Function = function blocked() {
+    throw new EvalError("Code generation from strings disallowed for this context");
+  } as unknown as FunctionConstructor;
+  try {
+    assert.is(canGenerateCode(), false, "a strict Content-Security-Policy");
+  } finally {
+    global.Function = original;
+  }
+});
+
+test("cborCodec: where code generation is allowed (Node, Deno, Bun) the default codec writes records", () => {
   // A record starts with a 16-bit tag (0xd9); a plain CBOR map written by cbor-x with 0xb9.
   assert.is(cborCodec.encode({ a: 1 })[0], 0xd9);
   assert.is(PATHS[1].codec.encode({ a: 1 })[0], 0xb9);
