@@ -52,9 +52,8 @@ export function needsRewrite(value: unknown): boolean {
     if (isLeaf(value) || Symbol.iterator in value) return false;
   }
   const object = value as Record<string, unknown>;
-  for (const key in object) {
-    if (Object.hasOwn(object, key) && (key === "__proto__" || needsRewrite(object[key]))) return true;
-  }
+  // Inherited keys need no check of their own: one only makes `rewrite` run, which skips it.
+  for (const key in object) if (key === "__proto__" || needsRewrite(object[key])) return true;
   return false;
 }
 
