@@ -1,5 +1,6 @@
-// Every use of Drizzle internals lives in this file, so an upgrade that changes them breaks
-// here, and test/drizzle/internals.test.ts says so loudly.
+// Every read of and patch to Drizzle internals lives in this file, so an upgrade that changes
+// them breaks here: `checkDrizzleDatabase` probes a database before anything is wrapped and
+// fails loudly, and test/drizzle/internals.test.ts pins each shape read here.
 import {
   Column,
   entityKind,
@@ -11,7 +12,8 @@ import {
   Subquery,
   Table,
 } from "drizzle-orm";
-import { extractUsedTable, PgTable } from "drizzle-orm/pg-core";
+import { Cache, NoopCache } from "drizzle-orm/cache/core";
+import { extractUsedTable, getTableConfig, PgPreparedQuery, PgTable } from "drizzle-orm/pg-core";
 import { CacheError, describe } from "../core/errors.ts";
 
 /** Anything with Drizzle's `getSQL()`: query builders, subqueries, `sql` fragments. */
@@ -32,7 +34,7 @@ interface SelectState {
  * config with Drizzle's `extractUsedTable`: Drizzle renders an aliased FROM table as bare
  * identifiers, so its SQL no longer holds the table.
  */
-export function tablesReadBy(query: unknown): string[] {
+export function tablesReadBy(query: unknown, onTable?: (table: Table) => void): string[] {
   const found = new Set<string>();
   const seen = new Set<unknown>();
   const walk = (chunk: unknown): void => {
@@ -48,7 +50,10 @@ export function tablesReadBy(query: unknown): string[] {
     else if (kind !== null && LEAF_KINDS.has(kind)) return;
     else if (is(chunk, Column))
       walk(chunk.table); // before Table: columns are the more common
-    else if (is(chunk, Table)) found.add(baseNameOf(chunk));
+    else if (is(chunk, Table)) {
+      found.add(baseNameOf(chunk));
+      onTable?.(chunk);
+    }
     else if (is(chunk, SQL)) walk(chunk.queryChunks);
     else if (is(chunk, SQL.Aliased)) walk(chunk.sql);
     else if (is(chunk, Subquery)) walk((chunk as unknown as { _: { sql: SQL } })._.sql);
@@ -58,6 +63,7 @@ export function tablesReadBy(query: unknown): string[] {
         if (is(target, PgTable) || is(target, Subquery) || is(target, SQL)) {
           for (const name of extractUsedTable(target)) found.add(name);
         }
+        if (is(target, PgTable)) onTable?.(target);
       }
       walk((chunk as SQLSource).getSQL());
     }
@@ -246,8 +252,8 @@ export const DERIVED_KEY = "\u0000hydracache:derived-key";
 export interface PreparedQueryInternals {
   /** `{ sql, params }` of the statement. */
   getQuery(): { sql: string; params: unknown[] };
-  /** Drizzle's cache settings for this execution (`$withCache`), if caching is on. */
-  cacheConfig?: { enable: boolean; tag?: string; autoInvalidate?: boolean; config?: object };
+  /** Drizzle's cache settings for this execution (`$withCache`): `enable` up to 0.45, `enabled` in 1.0. */
+  cacheConfig?: { enable?: boolean; enabled?: boolean; tag?: string; autoInvalidate?: boolean; config?: object };
   execute(...args: unknown[]): Promise<unknown>;
 }
 
@@ -304,7 +310,7 @@ export function deriveExecutionKey(
   tablesOf: () => readonly string[],
 ): { key: string | undefined; tables: readonly string[] } | undefined {
   const config = prepared.cacheConfig;
-  if (!config?.enable) return undefined;
+  if (config === undefined || !cachingOn(prepared)) return undefined;
   if (config.tag !== undefined && config.tag !== DERIVED_KEY) return { key: undefined, tables: tablesOf() };
   prepared.cacheConfig = { ...config, tag: DERIVED_KEY };
   const { sql, params } = prepared.getQuery();
@@ -332,10 +338,48 @@ export function bypassCache(prepared: PreparedQueryInternals): void {
  */
 export function routeToDerivedKey(prepared: PreparedQueryInternals): void {
   const config = prepared.cacheConfig;
-  if (config?.enable && config.tag === undefined) prepared.cacheConfig = { ...config, tag: DERIVED_KEY };
+  if (cachingOn(prepared) && config?.tag === undefined) prepared.cacheConfig = { ...config, tag: DERIVED_KEY };
 }
 
-/** Checks that `db` has the internals `withHydraCache` relies on. */
+/** Whether Drizzle caches this execution: `cacheConfig.enable` up to 0.45, `enabled` in 1.0. */
+export function cachingOn(prepared: PreparedQueryInternals): boolean {
+  const config = prepared.cacheConfig;
+  return (config?.enable ?? config?.enabled) === true;
+}
+
+/** The `$withCache({ config })` of a cached execution (Drizzle's `CacheConfig`: `px`, `ex`, `pxat`, `exat`). */
+export function cacheSettings(prepared: PreparedQueryInternals): object | undefined {
+  return prepared.cacheConfig?.config;
+}
+
+/**
+ * Probes a Drizzle database for every internal the wrapper reads or patches, and throws
+ * `CacheError` `INVALID_OPTIONS` naming what is missing: an installed Drizzle that does not look
+ * as expected fails here, at setup, never later by caching unsafely. `installing` also asks for
+ * what {@link installDrizzleCache} patches.
+ */
+export function checkDrizzleDatabase(db: unknown, installing: boolean): asserts db is DatabaseInternals {
+  const candidate = db as { session?: { prepareQuery?: unknown; cache?: unknown; options?: unknown } } & {
+    dialect?: { sqlToQuery?: unknown };
+    transaction?: unknown;
+  };
+  const missing: string[] = [];
+  if (typeof candidate?.session?.prepareQuery !== "function") missing.push("session.prepareQuery()");
+  if (typeof candidate?.dialect?.sqlToQuery !== "function") missing.push("dialect.sqlToQuery()");
+  if (typeof candidate?.transaction !== "function") missing.push("transaction()");
+  if (typeof (PgPreparedQuery.prototype as { queryWithCache?: unknown }).queryWithCache !== "function") {
+    missing.push("PgPreparedQuery.prototype.queryWithCache()");
+  }
+  if (installing && !is(candidate?.session?.cache, Cache)) missing.push("session.cache");
+  if (installing && typeof candidate?.session?.options !== "object") missing.push("session.options");
+  if (missing.length === 0) return;
+  throw new CacheError(
+    "INVALID_OPTIONS",
+    `hydracache/drizzle: ${describe(db)} is not a Drizzle PostgreSQL database this version supports (drizzle-orm >=0.44 <0.46): it lacks ${missing.join(", ")}`,
+  );
+}
+
+/** Checks that `db` has the internals `withHydraCache` relies on, without throwing. */
 export function isWrappableDatabase(db: unknown): db is DatabaseInternals {
   const candidate = db as Partial<DatabaseInternals> | null;
   return (
@@ -343,4 +387,96 @@ export function isWrappableDatabase(db: unknown): db is DatabaseInternals {
     typeof candidate.dialect?.sqlToQuery === "function" &&
     typeof (candidate as DatabaseInternals).transaction === "function"
   );
+}
+
+/**
+ * Makes `cache` the Drizzle cache of a database built without one, as `drizzle(client, { cache })`
+ * would have: the session's (and so its transactions' sessions') cache, and `db.$cache`. Throws
+ * `INVALID_OPTIONS` when the database already has a cache of its own.
+ */
+export function installDrizzleCache(db: DatabaseInternals, cache: Cache): void {
+  const session = db.session as unknown as { cache: Cache; options: object };
+  if (!is(session.cache, NoopCache)) {
+    throw new CacheError(
+      "INVALID_OPTIONS",
+      `hydraDrizzle: the database already has a Drizzle cache (${describe(session.cache)}); build it without one: hydraDrizzle(drizzle(client), cache)`,
+    );
+  }
+  session.options = { ...session.options, cache };
+  session.cache = cache;
+  const withCache = db as unknown as { $cache: Cache & { invalidate?: unknown } };
+  withCache.$cache = cache;
+  withCache.$cache.invalidate = cache.onMutate;
+}
+
+/** The primary and replicas of a `withReplicas(primary, replicas)` database, or `undefined` for any other. */
+export function replicasOf(db: object): { primary: unknown; replicas: unknown } | undefined {
+  if (!("$primary" in db) && !("$replicas" in db)) return undefined;
+  const { $primary: primary, $replicas: replicas } = db as { $primary?: unknown; $replicas?: unknown };
+  return { primary, replicas };
+}
+
+/** The tables of the schema given to `drizzle(client, { schema })`. */
+export function schemaTables(db: object): Table[] {
+  const schema = (db as { _?: { fullSchema?: Record<string, unknown> } })._?.fullSchema ?? {};
+  return Object.values(schema).filter((value): value is Table => is(value, Table));
+}
+
+/** What a write to a table does to the rows that reference it, where it changes them. */
+const CHANGING_ACTIONS = new Set(["cascade", "set null", "set default"]);
+
+/**
+ * The foreign keys of `table` whose `ON DELETE`/`ON UPDATE` action changes its rows when the
+ * referenced row changes (`cascade`, `set null`, `set default`), as `[referencing, referenced]`
+ * table names, read from Drizzle's table config.
+ */
+export function changingForeignKeys(table: Table): Array<[string, string]> {
+  if (!is(table, PgTable)) return [];
+  const found: Array<[string, string]> = [];
+  for (const key of getTableConfig(table).foreignKeys) {
+    if (!CHANGING_ACTIONS.has(key.onDelete ?? "") && !CHANGING_ACTIONS.has(key.onUpdate ?? "")) continue;
+    const referenced = key.reference().foreignColumns[0]?.table;
+    if (referenced !== undefined) found.push([baseNameOf(table), baseNameOf(referenced)]);
+  }
+  return found;
+}
+
+/** Statements with a data-modifying CTE, by source object: rendering one to find out costs. */
+const writingSources = new WeakMap<object, boolean>();
+
+/**
+ * Whether a Drizzle statement writes through a data-modifying CTE
+ * (`with ins as (insert … returning *) select * from ins`): such a statement is never cached, and
+ * the tables it names are invalidated. A builder without `with` answers without rendering.
+ */
+export function writesThroughCte(source: unknown): boolean {
+  if (source === null || typeof source !== "object") return false;
+  let writes = writingSources.get(source);
+  if (writes === undefined) {
+    const withList = (source as { config?: { withList?: unknown } }).config?.withList;
+    const sql = Array.isArray(withList) && withList.length === 0 ? undefined : statementSql(source);
+    writes = sql !== undefined && sqlWritesThroughCte(sql);
+    writingSources.set(source, writes);
+  }
+  return writes;
+}
+
+/** The SQL text of a builder, raw query or prepared query, rendered once; `undefined` for anything else. */
+function statementSql(source: object): string | undefined {
+  const statement = source as { getQuery?: () => { sql: string }; toSQL?: () => { sql: string } };
+  if (typeof statement.getQuery === "function") return statement.getQuery().sql;
+  return statementShape(source)?.sql;
+}
+
+/** Quoted identifiers and string literals, which may contain any word. */
+const QUOTED = /"(?:[^"]|"")*"|'(?:[^']|'')*'/g;
+const WRITING_VERB = /\b(?:insert|update|delete|merge)\b/i;
+
+/**
+ * Whether SQL text starts with a `WITH` whose statements write. PostgreSQL allows a data-modifying
+ * statement inside another only as a CTE, and Drizzle quotes every identifier, so outside quotes
+ * such a verb is a keyword. (A `for update` select counts too: it is not cached, which is safe.)
+ */
+export function sqlWritesThroughCte(sql: string): boolean {
+  return /^\s*\(?\s*with\b/i.test(sql) && WRITING_VERB.test(sql.replace(QUOTED, " "));
 }

@@ -12,7 +12,7 @@
  * const cache = HydraCache.local().build();
  * const db = withHydraCache(drizzle(client, { cache: new HydraDrizzleCache(cache, { strategy: "all" }) }));
  * const queries = new DrizzleDbCache(cache, "db");
- * const rows = await queries.cached<User[]>().fetchAll(db.select().from(users));
+ * const rows = await queries.cached<User>().fetchAll(db.select().from(users));
  */
 export * from "../db/index.ts";
 export { DrizzleDbCache } from "./drizzle-db-cache.ts";

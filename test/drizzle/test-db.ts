@@ -246,3 +246,18 @@ export function advisoryGate(database: TestDatabase): AdvisoryGate {
     },
   };
 }
+
+/** Runs `run` and returns what it passed to `console.warn` (and hides it from the test output). */
+export async function capturingWarnings(run: () => Promise<void>): Promise<string[]> {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(" "));
+  };
+  try {
+    await run();
+  } finally {
+    console.warn = warn;
+  }
+  return warnings;
+}
