@@ -53,8 +53,7 @@ export function tablesReadBy(query: unknown, onTable?: (table: Table) => void): 
     else if (is(chunk, Table)) {
       found.add(baseNameOf(chunk));
       onTable?.(chunk);
-    }
-    else if (is(chunk, SQL)) walk(chunk.queryChunks);
+    } else if (is(chunk, SQL)) walk(chunk.queryChunks);
     else if (is(chunk, SQL.Aliased)) walk(chunk.sql);
     else if (is(chunk, Subquery)) walk((chunk as unknown as { _: { sql: SQL } })._.sql);
     else if (typeof (chunk as Partial<SQLSource>).getSQL === "function") {
@@ -253,7 +252,13 @@ export interface PreparedQueryInternals {
   /** `{ sql, params }` of the statement. */
   getQuery(): { sql: string; params: unknown[] };
   /** Drizzle's cache settings for this execution (`$withCache`): `enable` up to 0.45, `enabled` in 1.0. */
-  cacheConfig?: { enable?: boolean; enabled?: boolean; tag?: string; autoInvalidate?: boolean; config?: object };
+  cacheConfig?: {
+    enable?: boolean;
+    enabled?: boolean;
+    tag?: string;
+    autoInvalidate?: boolean;
+    config?: object;
+  };
   execute(...args: unknown[]): Promise<unknown>;
 }
 
@@ -338,7 +343,8 @@ export function bypassCache(prepared: PreparedQueryInternals): void {
  */
 export function routeToDerivedKey(prepared: PreparedQueryInternals): void {
   const config = prepared.cacheConfig;
-  if (cachingOn(prepared) && config?.tag === undefined) prepared.cacheConfig = { ...config, tag: DERIVED_KEY };
+  if (cachingOn(prepared) && config?.tag === undefined)
+    prepared.cacheConfig = { ...config, tag: DERIVED_KEY };
 }
 
 /** Whether Drizzle caches this execution: `cacheConfig.enable` up to 0.45, `enabled` in 1.0. */

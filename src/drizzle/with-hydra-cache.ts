@@ -218,7 +218,9 @@ async function runStatement(
   const writes = writesThroughCte(prepared);
   const ttl = ttlOf(cacheSettings(prepared));
   const uncached = outer?.uncached === true || writes || (ttl !== undefined && !(ttl > 0));
-  const derived = uncached ? undefined : deriveExecutionKey(prepared, args[0], queryKey, () => tablesOf(prepared));
+  const derived = uncached
+    ? undefined
+    : deriveExecutionKey(prepared, args[0], queryKey, () => tablesOf(prepared));
   if (uncached) routeToDerivedKey(prepared); // Drizzle's own key would throw on a BigInt parameter
   const context: StatementContext = {
     inTransaction: false,
