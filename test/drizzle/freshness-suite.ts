@@ -93,7 +93,7 @@ export function freshnessSuite(database: TestDatabase): Test {
     const inserted = plain.$with("ins").as(plain.insert(notes).values({ note: "plain" }).returning());
     await queries.cached().fetchOne(plain.with(inserted).select().from(inserted));
     assert.is((await described()).length, 5, "a descriptor's writing CTE invalidated its tables");
-    assert.is(await cache.invalidateTag("table:" + name), 1);
+    assert.is(await cache.invalidateTag(`table:${name}`), 1);
   });
 
   test("a write also invalidates the tables its foreign keys cascade to (ON DELETE CASCADE, SET NULL)", async () => {

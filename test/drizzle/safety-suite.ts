@@ -1,7 +1,7 @@
 // Safety properties of hydracache/drizzle that a careless adapter gets wrong, on real PostgreSQL
 // (postgres.test.ts) and on PGlite (pglite.test.ts). The one race here that needs statements to
 // overlap is registered only when the database runs them concurrently (the real server).
-import { and, eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Cache } from "drizzle-orm/cache/core";
 import { bigint, integer, pgTable, text } from "drizzle-orm/pg-core";
 import { suite, type Test } from "uvu";
