@@ -9,6 +9,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
   bypassCache,
+  cachingOn,
+  changingForeignKeys,
+  checkDrizzleDatabase,
   type DatabaseInternals,
   DERIVED_KEY,
   deriveExecutionKey,
@@ -19,9 +22,12 @@ import {
   recordRenderedSql,
   renderedSqlOf,
   routeToDerivedKey,
+  sqlWritesThroughCte,
   statementShape,
   tablesReadBy,
+  writesThroughCte,
 } from "../../src/drizzle/drizzle-internals.ts";
+import { ttlOf } from "../../src/drizzle/hydra-drizzle-cache.ts";
 import { queryKey } from "../../src/drizzle/query-key.ts";
 import { CacheError } from "../../src/index.ts";
 
@@ -311,6 +317,90 @@ test("rawRows: a raw db.execute() result is its rows, from an array or a driver 
   assert.is(rawRows(db.select().from(users)), undefined);
   assert.is(rawRows(null), undefined);
   assert.type(rawRows(db.execute(sql`select 1`)), "function");
+});
+
+test("checkDrizzleDatabase: one probe names every internal the installed Drizzle lacks, as INVALID_OPTIONS", () => {
+  checkDrizzleDatabase(drizzle.mock(), true);
+  const internals = drizzle.mock() as unknown as DatabaseInternals;
+  assert.throws(
+    () =>
+      checkDrizzleDatabase(
+        Object.create(internals, { session: { value: {} }, dialect: { value: {} } }),
+        true,
+      ),
+    (error: unknown) =>
+      CacheError.is(error) &&
+      error.code === "INVALID_OPTIONS" &&
+      error.message.includes(
+        "it lacks session.prepareQuery(), dialect.sqlToQuery(), session.cache, session.options",
+      ),
+  );
+  assert.throws(
+    () => checkDrizzleDatabase(null, false),
+    (error: unknown) =>
+      CacheError.is(error) &&
+      /lacks session\.prepareQuery\(\), dialect\.sqlToQuery\(\), transaction\(\)$/.test(error.message),
+  );
+});
+
+test("cachingOn: Drizzle 0.44/0.45's cacheConfig.enable and 1.0's cacheConfig.enabled", () => {
+  const prepared = (cacheConfig: PreparedQueryInternals["cacheConfig"]) =>
+    ({ cacheConfig }) as PreparedQueryInternals;
+  assert.ok(cachingOn(prepared({ enable: true })));
+  assert.ok(cachingOn(prepared({ enabled: true })));
+  assert.not.ok(cachingOn(prepared({ enable: false })));
+  assert.not.ok(cachingOn(prepared(undefined)));
+});
+
+test("writesThroughCte: a data-modifying CTE writes; verbs inside quotes, and selects without WITH, do not", () => {
+  const inserted = db.$with("ins").as(db.insert(users).values({ id: 1, name: "update" }).returning());
+  assert.ok(writesThroughCte(db.with(inserted).select().from(inserted)));
+  const read = db.$with("r").as(db.select().from(users));
+  assert.not.ok(writesThroughCte(db.with(read).select().from(read)));
+  assert.not.ok(
+    writesThroughCte(db.select().from(users).where(eq(users.name, "delete"))),
+    "no WITH: not rendered",
+  );
+  assert.not.ok(writesThroughCte(() => "a function"));
+  assert.ok(writesThroughCte(db.execute(sql`with d as (delete from ${users} returning id) select * from d`)));
+  assert.ok(sqlWritesThroughCte('WITH u AS (UPDATE "t" SET "a" = 1 RETURNING *) SELECT * FROM u'));
+  assert.ok(
+    sqlWritesThroughCte("with m as (merge into t using s on true when matched then delete) select 1"),
+  );
+  assert.not.ok(
+    sqlWritesThroughCte('with "insert" as (select \'delete\' as "update") select * from "insert"'),
+  );
+  assert.not.ok(
+    sqlWritesThroughCte('insert into "t" values (1)'),
+    "a plain write is Drizzle's own to report",
+  );
+});
+
+test("changingForeignKeys: CASCADE, SET NULL and SET DEFAULT actions from Drizzle's table config; RESTRICT and NO ACTION change nothing", () => {
+  const parent = pgTable("parent", { id: integer("id").primaryKey() });
+  const child = pgTable("child", {
+    cascades: integer("a").references(() => parent.id, { onDelete: "cascade" }),
+    nulls: integer("b").references(() => parent.id, { onUpdate: "set null" }),
+    defaults: integer("c").references(() => audit.id, { onDelete: "set default" }),
+    restricts: integer("d").references(() => posts.id, { onDelete: "restrict" }),
+    plain: integer("e").references(() => users.id),
+  });
+  assert.equal(changingForeignKeys(child), [
+    ["child", "parent"],
+    ["child", "parent"],
+    ["child", "app.audit"],
+  ]);
+  assert.equal(changingForeignKeys(users), []);
+});
+
+test("ttlOf: $withCache({ config }) in ms from now: px, else ex seconds, else pxat/exat by the wall clock", () => {
+  assert.is(ttlOf({ px: 500, ex: 9 }), 500);
+  assert.is(ttlOf({ ex: 2 }), 2_000);
+  const soon = Date.now() + 60_000;
+  assert.ok((ttlOf({ pxat: soon }) ?? 0) > 50_000);
+  assert.ok((ttlOf({ exat: soon / 1000 }) ?? 0) > 50_000);
+  assert.is(ttlOf({}), undefined);
+  assert.is(ttlOf(undefined), undefined);
 });
 
 test.run();
