@@ -34,6 +34,8 @@ test("onMutate outside a wrapped database still invalidates tables and custom ta
   await cache.put("a:q:select", [1], { tags: ["table:users"] });
   await drizzleCache.onMutate({ tables: ["users"], tags: "custom" });
   assert.is(inspectEngine(cache).entries, 0);
+  await cache.put("a:q:other", [1], { tags: ["table:auth.posts"] });
+  assert.is(await drizzleCache.invalidateTable("auth.posts"), 1);
 });
 
 test.run();

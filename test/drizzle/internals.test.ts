@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { entityKind, eq, inArray, relations, sql } from "drizzle-orm";
 import { Cache, type MutationOption } from "drizzle-orm/cache/core";
-import { alias, bigint, integer, pgSchema, pgTable, text } from "drizzle-orm/pg-core";
+import { alias, bigint, integer, PgPreparedQuery, pgSchema, pgTable, text } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -341,6 +341,21 @@ test("checkDrizzleDatabase: one probe names every internal the installed Drizzle
       CacheError.is(error) &&
       /lacks session\.prepareQuery\(\), dialect\.sqlToQuery\(\), transaction\(\)$/.test(error.message),
   );
+});
+
+test("checkDrizzleDatabase: a Drizzle whose prepared queries have no queryWithCache (the path the cache hooks run on) fails the probe", () => {
+  const prototype = PgPreparedQuery.prototype as { queryWithCache?: unknown };
+  const queryWithCache = prototype.queryWithCache;
+  delete prototype.queryWithCache;
+  try {
+    assert.throws(
+      () => checkDrizzleDatabase(drizzle.mock(), false),
+      (error: unknown) =>
+        CacheError.is(error) && /lacks PgPreparedQuery\.prototype\.queryWithCache\(\)$/.test(error.message),
+    );
+  } finally {
+    prototype.queryWithCache = queryWithCache;
+  }
 });
 
 test("cachingOn: Drizzle 0.44/0.45's cacheConfig.enable and 1.0's cacheConfig.enabled", () => {
