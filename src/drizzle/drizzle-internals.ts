@@ -13,7 +13,9 @@ import {
   Table,
 } from "drizzle-orm";
 import { Cache, NoopCache } from "drizzle-orm/cache/core";
-import { extractUsedTable, getTableConfig, PgPreparedQuery, PgTable } from "drizzle-orm/pg-core";
+// A namespace import: a name one Drizzle version lacks must fail the probe, not the module's loading.
+import * as pgCore from "drizzle-orm/pg-core";
+import { npmVersion } from "drizzle-orm/version";
 import { CacheError, describe } from "../core/errors.ts";
 
 /** Anything with Drizzle's `getSQL()`: query builders, subqueries, `sql` fragments. */
@@ -31,8 +33,8 @@ interface SelectState {
  * subqueries, and tables inside `sql` fragments and WHERE subqueries (which Drizzle's own list
  * misses). Names are Drizzle's: `name`, or `schema.name` outside the default schema; an aliased
  * table counts as its base table. A select builder's FROM and JOIN targets are read from its
- * config with Drizzle's `extractUsedTable`: Drizzle renders an aliased FROM table as bare
- * identifiers, so its SQL no longer holds the table.
+ * config (a subquery's and an `sql` target's from the tables Drizzle recorded for them): Drizzle
+ * renders an aliased FROM table as bare identifiers, so its SQL no longer holds the table.
  */
 export function tablesReadBy(query: unknown, onTable?: (table: Table) => void): string[] {
   const found = new Set<string>();
@@ -59,16 +61,24 @@ export function tablesReadBy(query: unknown, onTable?: (table: Table) => void): 
     else if (typeof (chunk as Partial<SQLSource>).getSQL === "function") {
       const config = (chunk as Partial<SelectState>)._?.config;
       for (const target of [config?.table, ...(config?.joins ?? []).map((join) => join.table)]) {
-        if (is(target, PgTable) || is(target, Subquery) || is(target, SQL)) {
-          for (const name of extractUsedTable(target)) found.add(name);
+        if (is(target, pgCore.PgTable)) {
+          found.add(baseNameOf(target));
+          onTable?.(target);
+        } else if (is(target, Subquery) || is(target, SQL)) {
+          for (const name of recordedTables(target)) found.add(name);
         }
-        if (is(target, PgTable)) onTable?.(target);
       }
       walk((chunk as SQLSource).getSQL());
     }
   };
   walk(query);
   return [...found];
+}
+
+/** The tables Drizzle recorded for a subquery (`_.usedTables`) or an `sql` FROM target (`usedTables`). */
+function recordedTables(target: Subquery | SQL): string[] {
+  const { _: subquery, usedTables } = target as { _?: { usedTables?: string[] }; usedTables?: string[] };
+  return subquery?.usedTables ?? usedTables ?? [];
 }
 
 const SCHEMA = Symbol.for("drizzle:Schema");
@@ -373,7 +383,9 @@ export function checkDrizzleDatabase(db: unknown, installing: boolean): asserts 
   if (typeof candidate?.session?.prepareQuery !== "function") missing.push("session.prepareQuery()");
   if (typeof candidate?.dialect?.sqlToQuery !== "function") missing.push("dialect.sqlToQuery()");
   if (typeof candidate?.transaction !== "function") missing.push("transaction()");
-  if (typeof (PgPreparedQuery.prototype as { queryWithCache?: unknown }).queryWithCache !== "function") {
+  const prepared = (pgCore as { PgPreparedQuery?: { prototype: { queryWithCache?: unknown } } })
+    .PgPreparedQuery;
+  if (typeof prepared?.prototype.queryWithCache !== "function") {
     missing.push("PgPreparedQuery.prototype.queryWithCache()");
   }
   if (installing && !is(candidate?.session?.cache, Cache)) missing.push("session.cache");
@@ -381,7 +393,7 @@ export function checkDrizzleDatabase(db: unknown, installing: boolean): asserts 
   if (missing.length === 0) return;
   throw new CacheError(
     "INVALID_OPTIONS",
-    `hydracache/drizzle: ${describe(db)} is not a Drizzle PostgreSQL database this version supports (drizzle-orm >=0.44 <0.46): it lacks ${missing.join(", ")}`,
+    `hydracache/drizzle: ${describe(db)} is not a Drizzle PostgreSQL database this version supports (drizzle-orm >=0.44 <0.46; installed: ${npmVersion}): it lacks ${missing.join(", ")}`,
   );
 }
 
@@ -437,9 +449,9 @@ const CHANGING_ACTIONS = new Set(["cascade", "set null", "set default"]);
  * table names, read from Drizzle's table config.
  */
 export function changingForeignKeys(table: Table): Array<[string, string]> {
-  if (!is(table, PgTable)) return [];
+  if (!is(table, pgCore.PgTable)) return [];
   const found: Array<[string, string]> = [];
-  for (const key of getTableConfig(table).foreignKeys) {
+  for (const key of pgCore.getTableConfig(table).foreignKeys) {
     if (!CHANGING_ACTIONS.has(key.onDelete ?? "") && !CHANGING_ACTIONS.has(key.onUpdate ?? "")) continue;
     const referenced = key.reference().foreignColumns[0]?.table;
     if (referenced !== undefined) found.push([baseNameOf(table), baseNameOf(referenced)]);
