@@ -46,7 +46,14 @@ export const statementContext: AsyncLocalStorage<StatementContext> =
  * cache hook: a `DrizzleDbCache` row helper's load, which the helper itself caches.
  */
 export function runUncached<T>(run: () => T): T {
-  return statementContext.run({ inTransaction: false, uncached: true, written: [] }, run);
+  // Inside a transaction's callback, its writes must still be replayed when the transaction ends.
+  const outer = statementContext.getStore();
+  const context = {
+    inTransaction: outer?.inTransaction ?? false,
+    uncached: true,
+    written: outer?.written ?? [],
+  };
+  return statementContext.run(context, run);
 }
 
 /** The sessions of the transactions `withHydraCache` has seen (`tx.session`). */

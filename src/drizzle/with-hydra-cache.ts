@@ -25,7 +25,15 @@ import { HydraDrizzleCache, type HydraDrizzleCacheOptions, ttlOf } from "./hydra
 import { queryKey } from "./query-key.ts";
 import { markTransactionSession, type StatementContext, statementContext } from "./statement-context.ts";
 
-/** A Drizzle PostgreSQL database (any driver, any schema), or `withReplicas(…)` of them. */
+/**
+ * A Drizzle PostgreSQL database (any driver, any schema), or `withReplicas(…)` of them: what
+ * {@link hydraDrizzle} accepts.
+ *
+ * @example
+ * function cached<Database extends DrizzlePgDatabase>(db: Database): Database {
+ *   return hydraDrizzle(db, cache, { strategy: "all" });
+ * }
+ */
 // biome-ignore lint/suspicious/noExplicitAny: any schema: Drizzle's own `PgDatabase` default is a generic record
 export type DrizzlePgDatabase = PgDatabase<PgQueryResultHKT, any>;
 
