@@ -27,6 +27,8 @@ export interface QueryContext {
   readonly cache: HydraCache;
   /** The namespace of physical keys (`""`: none). */
   readonly namespace: string;
+  /** The adapter hook behind `DbCache.runLoad`: runs every load (a `fetchWith` loader, a row helper's source). */
+  readonly runLoad: <T>(load: () => Promise<T>) => Promise<T>;
   /** The adapter hook behind `DbCache.resolveRowSource`: a default key and extra tags for a row source. */
   readonly resolveRowSource: (
     source: RowSource<unknown>,
@@ -181,7 +183,16 @@ export class DbQuery<T> {
    * const user = await queries.cached<User>().key("user:42").tag("users").fetchWith(() => repo.load(42));
    */
   async fetchWith(loader: Loader<T>): Promise<T> {
-    return this.#context.cache.getOrLoad<T>(this.#requireKey(this.#key), this.#options, loader);
+    const key = this.#requireKey(this.#key);
+    if (typeof loader !== "function") {
+      throw new CacheError(
+        "INVALID_OPTIONS",
+        `query ${describe(this.#label())}: fetchWith needs a loader function, got ${describe(loader)}`,
+      );
+    }
+    return this.#context.cache.getOrLoad<T>(key, this.#options, () =>
+      this.#context.runLoad(async () => loader()),
+    );
   }
 
   /**
@@ -244,9 +255,9 @@ export class DbQuery<T> {
     const key = this.#requireKey(this.#key ?? checkDefaultKey(defaults?.key, this.#label()));
     const run = defaults?.source ?? source;
     let loadedHere = false;
-    const load = async () => {
+    const load = () => {
       loadedHere = true;
-      return pick(await readRows(run));
+      return this.#context.runLoad(async () => pick(await readRows(run)));
     };
     if (defaults?.bypass === true) return { key, value: await bypassing(key, load) };
     const base = this.#options;

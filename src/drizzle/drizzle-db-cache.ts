@@ -27,6 +27,14 @@ import { type TableRef, tableTag } from "./table-tag.ts";
  * await queries.invalidateTable(users); // = cache.invalidateTag("table:users")
  */
 export class DrizzleDbCache extends DbCache {
+  /**
+   * Runs a load (a `fetchWith` loader, a row helper's source) outside the Drizzle cache hook of a
+   * `hydraDrizzle` database: the query's result is cached once, under this query's key and TTL.
+   */
+  protected override runLoad<T>(load: () => Promise<T>): Promise<T> {
+    return runUncached(load);
+  }
+
   /** Removes every result that read `table`. Resolves to how many were removed. */
   invalidateTable(table: TableRef): Promise<number> {
     return this.cache.invalidateTag(tableTag(table));
@@ -39,9 +47,8 @@ export class DrizzleDbCache extends DbCache {
    * SQL may map their rows differently, and a `HydraDrizzleCache` in the same namespace (whose
    * keys start `a:` or `m:`) never meets these keys. The table tags are computed when a load starts; a
    * prepared query has no SQL object left to walk, so its tags are the tables Drizzle tracked for
-   * it. Any source, Drizzle's or a function, bypasses the cache inside a transaction, and runs
-   * outside the Drizzle cache hook (the helper caches its rows; the hook must not cache them again).
-   * A statement that writes through a CTE is never cached: it runs, then its tables (and those
+   * it. Any source, Drizzle's or a function, bypasses the cache inside a transaction (and, as
+   * every load, runs outside the Drizzle cache hook: see `runLoad`). A statement that writes through a CTE is never cached: it runs, then its tables (and those
    * their foreign keys cascade to) are invalidated.
    */
   protected override resolveRowSource(
@@ -51,15 +58,17 @@ export class DrizzleDbCache extends DbCache {
   ): RowSourceDefaults | undefined {
     const writes = writesThroughCte(source);
     const tables = () => [...new Set([...tablesReadBy(source, learnForeignKeys), ...preparedTables(source)])];
-    const original = rawRows(source) ?? source;
-    // The helper caches the rows under its own key and TTL: the Drizzle hook must not cache them again.
-    const run = async () => {
-      const rows = await runUncached(() => readRows(original));
-      if (writes) for (const table of withCascades(tables())) await this.invalidateTable(table);
-      return rows;
-    };
+    const raw = rawRows(source);
     const bypass = writes || inTransaction(source);
-    if (typeof source === "function") return { bypass, source: run };
+    if (typeof source === "function") return bypass ? { bypass } : undefined;
+    // A write through a CTE runs uncached, then invalidates what it wrote.
+    const run = writes
+      ? async () => {
+          const rows = await readRows(raw ?? source);
+          for (const table of withCascades(tables())) await this.invalidateTable(table);
+          return rows;
+        }
+      : raw;
     return {
       bypass,
       source: run,

@@ -43,6 +43,14 @@ export function freshnessSuite(database: TestDatabase): Test {
     const [expired, again] = await counting(database, user1);
     assert.is(expired.name, "countess");
     assert.is(again, 1);
+    // fetchWith's loader too: one load, one entry, under the descriptor's key.
+    const loadsBefore = cache.stats().loads;
+    const [viaLoader] = await queries
+      .entity<Array<{ name: string }>>("user", 2)
+      .fetchWith(() => db.select().from(users.table).where(eq(users.table.id, 2)));
+    assert.is(viaLoader?.name, "bob");
+    assert.is(cache.stats().loads, loadsBefore + 1);
+    assert.is(inspectEngine(cache).entries, 2);
   });
 
   test("$withCache({ autoInvalidate: false }) does not share its key with default selects of the same SQL", async () => {
