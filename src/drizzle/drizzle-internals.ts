@@ -10,6 +10,7 @@ import {
   is,
   SQL,
   Subquery,
+  sql,
   Table,
 } from "drizzle-orm";
 import { Cache, NoopCache } from "drizzle-orm/cache/core";
@@ -432,6 +433,13 @@ export function replicasOf(db: object): { primary: unknown; replicas: unknown } 
   if (!("$primary" in db) && !("$replicas" in db)) return undefined;
   const { $primary: primary, $replicas: replicas } = db as { $primary?: unknown; $replicas?: unknown };
   return { primary, replicas };
+}
+
+/** Runs raw SQL text on a Drizzle database (`db.execute`) and resolves to its rows, whichever the driver. */
+export function queryRows(db: object, text: string): Promise<unknown[]> {
+  const run = rawRows((db as { execute(query: SQL): unknown }).execute(sql.raw(text)));
+  if (run === undefined) throw new CacheError("INVALID_OPTIONS", "db.execute() did not return a raw query");
+  return run();
 }
 
 /** The tables of the schema given to `drizzle(client, { schema })`. */

@@ -2,10 +2,10 @@ import { Cache, type MutationOption } from "drizzle-orm/cache/core";
 import type { CacheConfig } from "drizzle-orm/cache/core/types";
 import type { HydraCache } from "../core/cache.ts";
 import { CacheError, describe } from "../core/errors.ts";
-import { getOrLoadWithOptionsAtStart } from "../core/internal.ts";
+import { clockOf, getOrLoadWithOptionsAtStart } from "../core/internal.ts";
 import { escapeSegment } from "../core/key.ts";
 import { checkTtl, type Milliseconds } from "../core/options.ts";
-import { withCascades } from "./cascades.ts";
+import { refreshCatalog, withCascades } from "./cascades.ts";
 import { DERIVED_KEY } from "./drizzle-internals.ts";
 import { type StatementLoad, statementContext } from "./statement-context.ts";
 import { type TableRef, tableName, tableTag } from "./table-tag.ts";
@@ -134,12 +134,13 @@ export class HydraDrizzleCache extends Cache {
    * Drizzle's hook on writes (and `db.$cache.invalidate`): removes every result of the tables and
    * of the tables their foreign keys cascade to, and each custom `$withCache({ tag })` key both as
    * a key and as an engine tag. Inside a wrapped database, the same happens again once the write
-   * or transaction completes.
+   * or transaction completes, with the foreign keys declared in the database's catalog too (read
+   * then, at most once a minute).
    */
   override async onMutate(params: MutationOption): Promise<void> {
     const context = statementContext.getStore();
-    context?.written.push(() => this.#invalidate(params));
-    await this.#invalidate(params);
+    context?.written.push(() => this.#invalidate(params, true));
+    await this.#invalidate(params, false);
   }
 
   /** Removes every result that read `table` (`tableTag(table)`), across all namespaces. */
@@ -147,7 +148,9 @@ export class HydraDrizzleCache extends Cache {
     return this.cache.invalidateTag(tableTag(table));
   }
 
-  async #invalidate({ tables, tags }: MutationOption): Promise<void> {
+  /** Once the write has `completed` (never inside a transaction), the catalog's foreign keys count too. */
+  async #invalidate({ tables, tags }: MutationOption, completed: boolean): Promise<void> {
+    if (completed && tables !== undefined) await refreshCatalog(this, clockOf(this.cache)());
     for (const table of withCascades(asList(tables).map(tableName))) {
       await this.cache.invalidateTag(tableTag(table));
     }

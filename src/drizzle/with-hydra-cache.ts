@@ -2,7 +2,7 @@ import type { SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { HydraCache } from "../core/cache.ts";
 import { CacheError, describe } from "../core/errors.ts";
-import { learnForeignKeys } from "./cascades.ts";
+import { attachCatalog, CATALOG_FOREIGN_KEYS, learnForeignKeys } from "./cascades.ts";
 import {
   bypassCache,
   cacheSettings,
@@ -13,6 +13,7 @@ import {
   isWrappableDatabase,
   type PreparedQueryInternals,
   preparedTables,
+  queryRows,
   recordRenderedSql,
   renderedSqlOf,
   replicasOf,
@@ -106,6 +107,7 @@ export function withHydraCache<Database>(db: Database): Database {
   wrapped.add(database);
   if (ours) {
     for (const table of schemaTables(database)) learnForeignKeys(table);
+    attachCatalog(drizzleCache, () => queryRows(database, CATALOG_FOREIGN_KEYS));
     recordRenderedSql(database.dialect);
     wrapPrepareQuery(database.session, drizzleCache);
   }

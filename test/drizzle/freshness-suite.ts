@@ -136,6 +136,24 @@ export function freshnessSuite(database: TestDatabase): Test {
     assert.equal(await db.select().from(pets), [{ id: 100, child: null }], "and set the pet's key null");
   });
 
+  test("a foreign key declared only in the database (not on the Drizzle table) is read from the catalog once the write completes", async () => {
+    const parentName = uniqueName("owners");
+    const childName = uniqueName("things");
+    await database.exec(`
+      create table "${parentName}" (id integer primary key);
+      create table "${childName}" (id integer primary key, owner integer references "${parentName}" on delete cascade);
+      insert into "${parentName}" values (1);
+      insert into "${childName}" values (10, 1);`);
+    database.defer(() => database.exec(`drop table if exists "${childName}", "${parentName}"`));
+    const owners = pgTable(parentName, { id: integer("id").primaryKey() });
+    const things = pgTable(childName, { id: integer("id").primaryKey(), owner: integer("owner") });
+    const cache = HydraCache.local().build();
+    const db = hydraDrizzle(database.drizzle(), cache, { strategy: "all" });
+    assert.equal(await db.select().from(things), [{ id: 10, owner: 1 }]);
+    await db.delete(owners).where(eq(owners.id, 1));
+    assert.equal(await db.select().from(things), []);
+  });
+
   test("withHydraCache(withReplicas(primary, [replica])) wraps every replica, or throws INVALID_OPTIONS", async () => {
     const users = await usersTable(database);
     const cache = HydraCache.local().build();
