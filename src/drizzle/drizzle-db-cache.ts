@@ -5,6 +5,7 @@ import { learnForeignKeys, withCascades } from "./cascades.ts";
 import {
   preparedTables,
   rawRows,
+  relationalTables,
   statementShape,
   tablesReadBy,
   writesThroughCte,
@@ -57,7 +58,13 @@ export class DrizzleDbCache extends DbCache {
     helper: RowHelper,
   ): RowSourceDefaults | undefined {
     const writes = writesThroughCte(source);
-    const tables = () => [...new Set([...tablesReadBy(source, learnForeignKeys), ...preparedTables(source)])];
+    const tables = () => [
+      ...new Set([
+        ...tablesReadBy(source, learnForeignKeys),
+        ...preparedTables(source),
+        ...relationalTables(source),
+      ]),
+    ];
     const raw = rawRows(source);
     const bypass = writes || inTransaction(source);
     if (typeof source === "function") return bypass ? { bypass } : undefined;

@@ -157,22 +157,38 @@ function selectionMapping(selection: unknown): unknown {
   return ["o", ...Object.entries(selection).map(([key, value]) => [key, selectionMapping(value)])];
 }
 
-/** One item of a relational query's selection (`db.query.*`), which Drizzle maps row by row. */
+/**
+ * One item of a relational query's selection (`db.query.*`), which Drizzle maps row by row:
+ * `tsKey`/`isJson` up to 0.45, `key`/`fieldType`/`codec` in 1.0's relational queries (v2).
+ */
 interface RelationalSelectionItem {
-  tsKey: string;
-  isJson: boolean;
+  tsKey?: string;
+  isJson?: boolean;
   relationTableTsKey?: string;
+  key?: string;
+  fieldType?: string;
+  codec?: unknown;
+  isArray?: boolean;
+  isOptional?: boolean;
   field?: unknown;
-  selection: RelationalSelectionItem[];
+  selection?: RelationalSelectionItem[];
 }
 
-function relationalMapping(selection: RelationalSelectionItem[]): unknown[] {
-  return selection.map((item) =>
-    item.isJson
+function relationalMapping(selection: RelationalSelectionItem[] = []): unknown[] {
+  return selection.map((item) => {
+    if (item.tsKey === undefined) {
+      const nested = item.selection && relationalMapping(item.selection);
+      const shape = [item.fieldType, idOf(item.codec), item.isArray, item.isOptional];
+      return ["r", item.key, ...shape, nested ?? selectionMapping(item.field)];
+    }
+    return item.isJson
       ? ["j", item.tsKey, item.relationTableTsKey ?? null, relationalMapping(item.selection)]
-      : ["v", item.tsKey, selectionMapping(item.field)],
-  );
+      : ["v", item.tsKey, selectionMapping(item.field)];
+  });
 }
+
+/** A relational query (`db.query.*`): v1 up to 0.45, v2 in 1.0. */
+const RELATIONAL_KINDS = new Set(["PgRelationalQuery", "PgAsyncRelationalQueryV2"]);
 
 /** What a Drizzle statement's rows depend on beside its SQL: its SQL text and parameters, and how its driver rows are mapped. */
 export interface StatementShape {
@@ -185,6 +201,14 @@ export interface StatementShape {
    * the same but whose rows differ (field aliases, `bigint` modes, `mapWith`) differ here.
    */
   readonly mapping: unknown[];
+}
+
+/**
+ * Gives a subclass of a Drizzle class its own `entityKind`. drizzle-orm 1.0's `instanceof` on its
+ * classes compares kinds, so without its own kind every `Cache` would pass for a `HydraDrizzleCache`.
+ */
+export function brandClass(type: abstract new (...args: never[]) => object, kind: string): void {
+  Object.defineProperty(type, entityKind, { value: kind });
 }
 
 /** The kind Drizzle gives a class (`PgSelect`, `PgRelationalQuery`, `PgRaw`, …), or `null`. */
@@ -213,7 +237,7 @@ export function statementShape(source: unknown): StatementShape | undefined {
     config?: { returning?: unknown };
   };
   const kind = kindOf(source);
-  if (kind === "PgRelationalQuery" && typeof statement._toSQL === "function") {
+  if (RELATIONAL_KINDS.has(kind ?? "") && typeof statement._toSQL === "function") {
     const { query, builtQuery } = statement._toSQL();
     return { ...builtQuery, mapping: [kind, statement.mode, relationalMapping(query.selection)] };
   }
@@ -233,13 +257,16 @@ export function statementShape(source: unknown): StatementShape | undefined {
   };
 }
 
+/** A raw `db.execute(sql…)`: `PgRaw` up to 0.45, `PgAsyncRaw` in 1.0. */
+const RAW_KINDS = new Set(["PgRaw", "PgAsyncRaw"]);
+
 /**
  * The rows of a raw `db.execute(sql…)`: postgres.js resolves to the rows themselves, PGlite and
  * node-postgres to a driver result `{ rows, fields, … }`. `undefined` for any other source,
  * whose result the row helpers take as it is.
  */
 export function rawRows(source: unknown): (() => Promise<unknown[]>) | undefined {
-  if (source === null || typeof source !== "object" || kindOf(source) !== "PgRaw") return undefined;
+  if (source === null || typeof source !== "object" || !RAW_KINDS.has(kindOf(source) ?? "")) return undefined;
   return async () => {
     const result: unknown = await (source as PromiseLike<unknown>);
     if (Array.isArray(result)) return result;
@@ -276,6 +303,8 @@ export interface PreparedQueryInternals {
 /** The SQL builder a Drizzle database renders every statement with. */
 export interface DialectInternals {
   sqlToQuery(sql: SQL, ...rest: unknown[]): object;
+  /** drizzle-orm 1.0's renderer of tagged selects. */
+  _sqlToQuery?(sql: SQL, ...rest: unknown[]): object;
 }
 
 /** The part of a Drizzle database object `withHydraCache` wraps. */
@@ -301,12 +330,16 @@ const recording = new WeakSet<object>();
 export function recordRenderedSql(dialect: DialectInternals): void {
   if (recording.has(dialect)) return;
   recording.add(dialect);
-  const sqlToQuery = dialect.sqlToQuery.bind(dialect);
-  dialect.sqlToQuery = (sql, ...rest) => {
-    const query = sqlToQuery(sql, ...rest);
-    renderedFrom.set(query, sql);
-    return query;
-  };
+  // 1.0 renders some selects with a second renderer, `_sqlToQuery`.
+  for (const name of ["sqlToQuery", "_sqlToQuery"] as const) {
+    const render = dialect[name]?.bind(dialect);
+    if (render === undefined) continue;
+    dialect[name] = (sql, ...rest) => {
+      const query = render(sql, ...rest);
+      renderedFrom.set(query, sql);
+      return query;
+    };
+  }
 }
 
 /** The SQL object `query` (what `session.prepareQuery` received) was rendered from, if recorded. */
@@ -334,9 +367,22 @@ export function deriveExecutionKey(
   return { key: keyOf(sql, fillPlaceholders(params, values)), tables: tablesOf() };
 }
 
+/**
+ * The tables Drizzle records for a relational query of 1.0 (v2), whose SQL names its tables by
+ * alias only; `[]` for anything else (a v1 relational query's SQL holds its tables).
+ */
+export function relationalTables(source: unknown): string[] {
+  if (source === null || typeof source !== "object" || kindOf(source) !== "PgAsyncRelationalQueryV2")
+    return [];
+  const used = new Set<string>();
+  (source as { _getQuery(usedTables: Set<string>): unknown })._getQuery(used);
+  return [...used];
+}
+
 /** The tables Drizzle tracked for a prepared query (`.prepare()`), which has no SQL left to walk. */
 export function preparedTables(prepared: unknown): string[] {
-  const tables = (prepared as { queryMetadata?: { tables?: unknown } } | null)?.queryMetadata?.tables;
+  const listed = (prepared as { queryMetadata?: { tables?: unknown } } | null)?.queryMetadata?.tables;
+  const tables = typeof listed === "function" ? listed() : listed; // 1.0 lists them lazily
   return Array.isArray(tables) ? tables.filter((table): table is string => typeof table === "string") : [];
 }
 
@@ -384,8 +430,9 @@ export function checkDrizzleDatabase(db: unknown, installing: boolean): asserts 
   if (typeof candidate?.session?.prepareQuery !== "function") missing.push("session.prepareQuery()");
   if (typeof candidate?.dialect?.sqlToQuery !== "function") missing.push("dialect.sqlToQuery()");
   if (typeof candidate?.transaction !== "function") missing.push("transaction()");
-  const prepared = (pgCore as { PgPreparedQuery?: { prototype: { queryWithCache?: unknown } } })
-    .PgPreparedQuery;
+  type PreparedClass = { prototype: { queryWithCache?: unknown } } | undefined;
+  const { PgPreparedQuery, PgAsyncPreparedQuery } = pgCore as unknown as Record<string, PreparedClass>;
+  const prepared = PgPreparedQuery ?? PgAsyncPreparedQuery; // 0.44/0.45, 1.0
   if (typeof prepared?.prototype.queryWithCache !== "function") {
     missing.push("PgPreparedQuery.prototype.queryWithCache()");
   }
@@ -394,7 +441,7 @@ export function checkDrizzleDatabase(db: unknown, installing: boolean): asserts 
   if (missing.length === 0) return;
   throw new CacheError(
     "INVALID_OPTIONS",
-    `hydracache/drizzle: ${describe(db)} is not a Drizzle PostgreSQL database this version supports (drizzle-orm >=0.44 <0.46; installed: ${npmVersion}): it lacks ${missing.join(", ")}`,
+    `hydracache/drizzle: ${describe(db)} is not a Drizzle PostgreSQL database this version supports (drizzle-orm >=0.44 <0.46, or a 1.0 release candidate; installed: ${npmVersion}): it lacks ${missing.join(", ")}`,
   );
 }
 

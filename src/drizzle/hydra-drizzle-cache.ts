@@ -6,7 +6,7 @@ import { clockOf, getOrLoadWithOptionsAtStart } from "../core/internal.ts";
 import { escapeSegment } from "../core/key.ts";
 import { checkTtl, type Milliseconds } from "../core/options.ts";
 import { refreshCatalog, withCascades } from "./cascades.ts";
-import { DERIVED_KEY } from "./drizzle-internals.ts";
+import { brandClass, DERIVED_KEY } from "./drizzle-internals.ts";
 import { type StatementLoad, statementContext } from "./statement-context.ts";
 import { type TableRef, tableName, tableTag } from "./table-tag.ts";
 
@@ -42,6 +42,10 @@ export interface HydraDrizzleCacheOptions {
  * await db.update(users).set({ name: "Ada" }); // invalidates table:users after the write completes
  */
 export class HydraDrizzleCache extends Cache {
+  static {
+    brandClass(HydraDrizzleCache, "HydraDrizzleCache");
+  }
+
   /** The shared engine. */
   readonly cache: HydraCache;
   /** This cache's key prefix in the engine. */

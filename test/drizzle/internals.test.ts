@@ -20,6 +20,7 @@ import {
   preparedTables,
   rawRows,
   recordRenderedSql,
+  relationalTables,
   renderedSqlOf,
   routeToDerivedKey,
   sqlWritesThroughCte,
@@ -356,6 +357,60 @@ test("checkDrizzleDatabase: a Drizzle whose prepared queries have no queryWithCa
   } finally {
     prototype.queryWithCache = queryWithCache;
   }
+});
+
+test("drizzle-orm 1.0 shapes: lazily listed tables, PgAsyncRaw, a second renderer, and v2 relational queries", async () => {
+  // Objects shaped as 1.0 makes them (1.0 itself runs the suites in `npm run test:drizzle-versions`).
+  assert.equal(preparedTables({ queryMetadata: { tables: () => ["users", 1] } }), ["users"]);
+  class PgAsyncRaw {
+    static readonly [entityKind] = "PgAsyncRaw";
+    // biome-ignore lint/suspicious/noThenProperty: a raw query is a thenable.
+    then(resolve: (rows: unknown) => void) {
+      resolve({ rows: [{ n: 1 }] });
+    }
+  }
+  assert.equal(await rawRows(new PgAsyncRaw())?.(), [{ n: 1 }]);
+  const rendered = { sql: "select 1", params: [] };
+  const dialect = {
+    sqlToQuery: (_sql: unknown) => ({ sql: "x", params: [] }),
+    _sqlToQuery: (_sql: unknown) => rendered,
+  };
+  recordRenderedSql(dialect);
+  const tagged = sql`select 1`;
+  assert.is(renderedSqlOf(dialect._sqlToQuery(tagged)), tagged);
+  class PgAsyncRelationalQueryV2 {
+    static readonly [entityKind] = "PgAsyncRelationalQueryV2";
+    readonly codec: (value: unknown) => unknown;
+    constructor(codec: (value: unknown) => unknown) {
+      this.codec = codec;
+    }
+    _getQuery(usedTables: Set<string>) {
+      usedTables.add("users").add("app.audit");
+    }
+    _toSQL() {
+      const selection = [
+        { key: "id", field: users.id, fieldType: "SQL", codec: this.codec },
+        {
+          key: "posts",
+          field: posts,
+          fieldType: "Nested",
+          isArray: true,
+          selection: [{ key: "id", field: posts.id }],
+        },
+      ];
+      return { query: { selection }, builtQuery: { sql: "select …", params: [1] } };
+    }
+  }
+  const asNumber = new PgAsyncRelationalQueryV2(Number);
+  assert.equal(relationalTables(asNumber), ["users", "app.audit"]);
+  assert.equal(relationalTables(db.query), []);
+  const shape = statementShape(asNumber);
+  assert.equal([shape?.sql, shape?.params], ["select …", [1]]);
+  assert.not.equal(
+    shape?.mapping,
+    statementShape(new PgAsyncRelationalQueryV2(String))?.mapping,
+    "codecs tell them apart",
+  );
 });
 
 test("cachingOn: Drizzle 0.44/0.45's cacheConfig.enable and 1.0's cacheConfig.enabled", () => {
