@@ -4,7 +4,7 @@ import type { Entry } from "./entry.ts";
 import { EntryTable } from "./entry-table.ts";
 import { CacheError, describe, messageOf } from "./errors.ts";
 import { type CacheEvent, type CacheEventListener, Listeners } from "./events.ts";
-import { type Acquired, ENGINE, type EngineInternals, type EngineState } from "./internal-types.ts";
+import { ENGINE, type EngineInternals, type EngineState } from "./internal-types.ts";
 import { type Loader, Loads } from "./loads.ts";
 import {
   checkTag,
@@ -69,7 +69,6 @@ export class HydraCache {
     this.#table = new EntryTable(this.#config, this.#stats);
     this.#loads = new Loads(this.#table, this.#stats, () => this.#serving());
     const internals: EngineInternals = {
-      acquire: (key, tags, ttlMs) => this.#acquire(key, tags, ttlMs),
       read: (key, call, loader, optionsAtStart) => this.#read(key, call, loader, optionsAtStart),
       write: (key, value, options) => this.#write(key, value, options),
       clock: this.#config.clock,
@@ -404,33 +403,6 @@ export class HydraCache {
     } catch {
       return UNDECODABLE; // removed by decode: loaded again like a missing entry
     }
-  }
-
-  /** Drizzle's hook lookup: a fresh hit, a load to join, or a new external load (see `ExternalLoad`). */
-  #acquire(key: string, tags: readonly string[], ttlMs: number | undefined): Acquired {
-    checkKey(key);
-    const serving = this.#serving();
-    if (serving) {
-      const entry = this.#table.lookup(key);
-      // The host runs the query itself, so a stale entry is a miss: there is nothing to refresh it with.
-      if (entry !== undefined && this.#table.wasFresh) {
-        const value = this.#decodeOrMiss(key, entry);
-        if (value !== UNDECODABLE) {
-          this.#stats.hits++;
-          return { kind: "hit", value };
-        }
-      }
-      this.#stats.misses++;
-    } else {
-      this.#stats.bypassedReads++;
-    }
-    const current = this.#loads.current(key);
-    if (current !== undefined) {
-      this.#stats.singleFlightJoins++;
-      return { kind: "join", result: this.#loads.wait(current, Number.POSITIVE_INFINITY, undefined) };
-    }
-    const options: ResolvedOptions = { ...NO_OPTIONS, ttlMs, tags: checkTags(tags) };
-    return { kind: "start", load: this.#loads.startExternal(key, options, !serving) };
   }
 
   /** `put` after its options are resolved (a typed view adds its namespace tag). */

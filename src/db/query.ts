@@ -191,8 +191,8 @@ export class DbQuery<T> {
         `query ${describe(this.#label())}: fetchWith needs a loader function, got ${describe(loader)}`,
       );
     }
-    return this.#context.cache.getOrLoad<T>(key, this.#options, () =>
-      this.#context.runLoad(async () => loader()),
+    return this.#context.cache.getOrLoad<T>(key, this.#options, (context) =>
+      this.#context.runLoad(async () => loader(context)),
     );
   }
 
