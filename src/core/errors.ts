@@ -13,7 +13,8 @@ export type CacheErrorCode =
   | "INVALID_OPTIONS"
   | "ENTRY_TOO_LARGE"
   | "MISSING_KEY"
-  | "ROW_NOT_FOUND";
+  | "ROW_NOT_FOUND"
+  | "SYNC_NOT_CONFIRMED";
 
 // A registry symbol, so a CacheError from another installed copy of hydracache is recognised too.
 const BRAND = Symbol.for("hydracache.CacheError");
