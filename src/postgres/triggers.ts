@@ -68,7 +68,8 @@ $fn$;
 create or replace function ${SCHEMA}.trigger_name(channel text) returns text
 language sql immutable as $fn$ select 'hydracache_sync_' || left(md5(channel), 12) $fn$;
 
--- (Re)installs the channel's trigger on a table and on every partition below it; a partition
+-- (Re)installs the channel's trigger on a table and on every partition below it (pg_partition_tree
+-- lists nothing for a table that is not partitioned, hence the union); a partition
 -- sends its partitioned root's name. Run it again after creating partitions.
 create or replace function ${SCHEMA}.install(target regclass, channel text) returns void
 language plpgsql as $fn$
@@ -79,7 +80,7 @@ declare
 begin
   select format('{"v":1,"s":%s,"t":%s}', to_json(n.nspname::text), to_json(c.relname::text)) into payload
     from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = root;
-  for part in select relid from pg_partition_tree(target) loop
+  for part in select target union select relid from pg_partition_tree(target) loop
     execute format('drop trigger if exists %I on %s', ${SCHEMA}.trigger_name(channel), part);
     execute format(
       'create trigger %I after insert or update or delete or truncate on %s for each statement execute function ${SCHEMA}.notify(%L, %L)',
@@ -93,7 +94,7 @@ language plpgsql as $fn$
 declare
   part regclass;
 begin
-  for part in select relid from pg_partition_tree(target) loop
+  for part in select target union select relid from pg_partition_tree(target) loop
     execute format('drop trigger if exists %I on %s', ${SCHEMA}.trigger_name(channel), part);
   end loop;
 end
