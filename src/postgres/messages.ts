@@ -24,7 +24,12 @@ export type PostgresClient = postgres.Sql<any> | postgres.TransactionSql<any>;
 
 /** A channel PostgreSQL accepts (1 to 63 bytes), else `INVALID_OPTIONS` naming `where`. */
 export function checkChannel(channel: unknown, where: string): string {
-  if (typeof channel !== "string" || channel.length === 0 || byteLength(channel) > 63 || channel.includes("\0")) {
+  if (
+    typeof channel !== "string" ||
+    channel.length === 0 ||
+    byteLength(channel) > 63 ||
+    channel.includes("\0")
+  ) {
     throw new CacheError(
       "INVALID_OPTIONS",
       `${where}: channel must be a non-empty string of at most 63 bytes, got ${describe(channel)}`,
@@ -84,7 +89,9 @@ export function decodePayload(payload: string): Decoded {
   }
   if (s !== undefined || t !== undefined) return UNDECODABLE;
   if (all === true && Object.keys(rest).length === 0) return { kind: "flush", ...origin };
-  return all === undefined && isInvalidationEvent(rest) ? { kind: "event", event: rest, ...origin } : UNDECODABLE;
+  return all === undefined && isInvalidationEvent(rest)
+    ? { kind: "event", event: rest, ...origin }
+    : UNDECODABLE;
 }
 
 /**
@@ -127,9 +134,17 @@ export function encodeEvent(event: InvalidationEvent, origin?: string): string[]
 }
 
 /** Sends `payloads` on `channel` in one statement, through `client` (inside its transaction, if any). */
-export async function sendPayloads(client: PostgresClient, channel: string, payloads: string[]): Promise<void> {
+export async function sendPayloads(
+  client: PostgresClient,
+  channel: string,
+  payloads: string[],
+): Promise<void> {
   if (payloads.length === 0) return;
-  await client`select pg_notify(${channel}, payload) from unnest(${payloads}::text[]) with ordinality as p(payload, n) order by n`;
+  // A JSON text parameter, not a text[]: arrays need the type OIDs a client with fetch_types off lacks.
+  await client`
+    select pg_notify(${channel}, p.payload)
+      from jsonb_array_elements_text(${JSON.stringify(payloads)}::text::jsonb) with ordinality as p(payload, n)
+     order by p.n`;
 }
 
 /**

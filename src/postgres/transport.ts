@@ -183,25 +183,41 @@ export function postgresTransport(options: PostgresTransportOptions): PostgresTr
     );
   }
   if (typeof notify !== "function" || typeof (notify as { unsafe?: unknown }).unsafe !== "function") {
-    throw new CacheError("INVALID_OPTIONS", `${WHERE}: notify must be a postgres.js client, got ${describe(notify)}`);
+    throw new CacheError(
+      "INVALID_OPTIONS",
+      `${WHERE}: notify must be a postgres.js client, got ${describe(notify)}`,
+    );
   }
   checkChannel(channel, WHERE);
   checkPositiveMs(heartbeatIntervalMs, `${WHERE}: heartbeatIntervalMs`);
   checkPositiveMs(heartbeatTimeoutMs, `${WHERE}: heartbeatTimeoutMs`);
   checkPositiveMs(queueCheckIntervalMs, `${WHERE}: queueCheckIntervalMs`);
-  const { minMs = 100, maxMs = 10_000, jitter = 0.5 } = checkOptionsObject(reconnect, RECONNECT_KEYS, `${WHERE}: reconnect`);
+  const {
+    minMs = 100,
+    maxMs = 10_000,
+    jitter = 0.5,
+  } = checkOptionsObject(reconnect, RECONNECT_KEYS, `${WHERE}: reconnect`);
   checkPositiveMs(minMs, `${WHERE}: reconnect.minMs`);
   checkPositiveMs(maxMs, `${WHERE}: reconnect.maxMs`);
   if (maxMs < minMs) {
-    throw new CacheError("INVALID_OPTIONS", `${WHERE}: reconnect.maxMs (${maxMs}) is below reconnect.minMs (${minMs})`);
+    throw new CacheError(
+      "INVALID_OPTIONS",
+      `${WHERE}: reconnect.maxMs (${maxMs}) is below reconnect.minMs (${minMs})`,
+    );
   }
   checkFraction(jitter, `${WHERE}: reconnect.jitter`);
   checkFraction(queueWarnAt, `${WHERE}: queueWarnAt`);
   if (typeof toInvalidation !== "function") {
-    throw new CacheError("INVALID_OPTIONS", `${WHERE}: toInvalidation must be a function, got ${describe(toInvalidation)}`);
+    throw new CacheError(
+      "INVALID_OPTIONS",
+      `${WHERE}: toInvalidation must be a function, got ${describe(toInvalidation)}`,
+    );
   }
   if (typeof publishLocal !== "boolean") {
-    throw new CacheError("INVALID_OPTIONS", `${WHERE}: publishLocal must be a boolean, got ${describe(publishLocal)}`);
+    throw new CacheError(
+      "INVALID_OPTIONS",
+      `${WHERE}: publishLocal must be a boolean, got ${describe(publishLocal)}`,
+    );
   }
 
   const instance = Math.random().toString(36).slice(2, 12);
@@ -278,7 +294,11 @@ export function postgresTransport(options: PostgresTransportOptions): PostgresTr
     const base = Math.min(maxMs, minMs * 2 ** failures);
     const delayMs = Math.round(base * (1 - jitter * Math.random()));
     failures++;
-    emit("reconnect", { attempt: failures, delayMs, error: typeof error === "string" ? new Error(error) : error });
+    emit("reconnect", {
+      attempt: failures,
+      delayMs,
+      error: typeof error === "string" ? new Error(error) : error,
+    });
     retryTimer = setTimeout(connect, delayMs);
   };
 
@@ -338,7 +358,12 @@ export function postgresTransport(options: PostgresTransportOptions): PostgresTr
     // A tick this late means the event loop stalled: an overdue heartbeat may be waiting unread.
     const stalled = now - expected > heartbeatIntervalMs;
     const oldest = pending.values().next().value;
-    if (current !== undefined && !stalled && oldest !== undefined && now - oldest.sentReal > heartbeatTimeoutMs) {
+    if (
+      current !== undefined &&
+      !stalled &&
+      oldest !== undefined &&
+      now - oldest.sentReal > heartbeatTimeoutMs
+    ) {
       lost(current, `heartbeat not back within ${heartbeatTimeoutMs} ms`);
     } else if (current !== undefined) {
       sendHeartbeat();
@@ -385,7 +410,10 @@ export function postgresTransport(options: PostgresTransportOptions): PostgresTr
         );
       }
       if (typeof listener !== "function") {
-        throw new CacheError("INVALID_OPTIONS", `${WHERE}: listener must be a function, got ${describe(listener)}`);
+        throw new CacheError(
+          "INVALID_OPTIONS",
+          `${WHERE}: listener must be a function, got ${describe(listener)}`,
+        );
       }
       let set = listeners.get(event);
       if (set === undefined) {

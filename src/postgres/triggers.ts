@@ -26,7 +26,9 @@ const identifier = (text: string) => `"${text.replaceAll('"', '""')}"`;
 /** `"users"` → public.users, `"auth.posts"` → auth.posts (split at the first dot). */
 function splitName(name: string): { schema: string; table: string } {
   const dot = name.indexOf(".");
-  return dot === -1 ? { schema: "public", table: name } : { schema: name.slice(0, dot), table: name.slice(dot + 1) };
+  return dot === -1
+    ? { schema: "public", table: name }
+    : { schema: name.slice(0, dot), table: name.slice(dot + 1) };
 }
 
 /** The `regclass` literal of a table name. */
@@ -39,7 +41,9 @@ function checkTables(tables: unknown, where: string): readonly string[] {
   if (
     !Array.isArray(tables) ||
     tables.length === 0 ||
-    !tables.every((table) => typeof table === "string" && splitName(table).table.length > 0 && !table.startsWith("."))
+    !tables.every(
+      (table) => typeof table === "string" && splitName(table).table.length > 0 && !table.startsWith("."),
+    )
   ) {
     throw new CacheError(
       "INVALID_OPTIONS",
@@ -49,7 +53,10 @@ function checkTables(tables: unknown, where: string): readonly string[] {
   return tables;
 }
 
-function checkTriggerOptions(options: SyncTriggerOptions, where: string): { tables: readonly string[]; channel: string } {
+function checkTriggerOptions(
+  options: SyncTriggerOptions,
+  where: string,
+): { tables: readonly string[]; channel: string } {
   const { tables, channel = DEFAULT_CHANNEL } = checkOptionsObject(options, ["tables", "channel"], where);
   return { tables: checkTables(tables, where), channel: checkChannel(channel, where) };
 }
@@ -112,7 +119,9 @@ $fn$;
  */
 export function syncTriggersSql(options: SyncTriggerOptions): string {
   const { tables, channel } = checkTriggerOptions(options, "syncTriggersSql");
-  const installs = tables.map((table) => `select ${SCHEMA}.install(${regclass(table)}, ${literal(channel)});`);
+  const installs = tables.map(
+    (table) => `select ${SCHEMA}.install(${regclass(table)}, ${literal(channel)});`,
+  );
   return `-- hydracache sync triggers on channel ${literal(channel)}
 select pg_advisory_xact_lock(hashtext('${SCHEMA}'));
 ${FUNCTIONS}
@@ -128,7 +137,7 @@ async function missingTables(sql: PostgresClient, tables: readonly string[]): Pr
   });
   const rows = await sql<{ missing: boolean }[]>`
     select c.relkind is null or c.relkind not in ('r', 'p') as missing
-      from unnest(${names}::text[]) with ordinality as t(name, n)
+      from jsonb_array_elements_text(${JSON.stringify(names)}::text::jsonb) with ordinality as t(name, n)
       left join pg_class c on c.oid = to_regclass(t.name)
      order by t.n`;
   return tables.filter((_, index) => rows[index]?.missing);
@@ -175,12 +184,12 @@ export async function uninstallSyncTriggers(
     return;
   }
   const names = checkTables(tables, "uninstallSyncTriggers");
-  const [row] = await sql<{ installed: boolean }[]>`select to_regnamespace(${SCHEMA}) is not null as installed`;
+  const [row] = await sql<
+    { installed: boolean }[]
+  >`select to_regnamespace(${SCHEMA}) is not null as installed`;
   if (!row?.installed) return;
   await sql.unsafe(
-    names
-      .map((table) => `select ${SCHEMA}.uninstall(${regclass(table)}, ${literal(channel)});`)
-      .join("\n"),
+    names.map((table) => `select ${SCHEMA}.uninstall(${regclass(table)}, ${literal(channel)});`).join("\n"),
   );
 }
 
@@ -215,7 +224,7 @@ export async function verifySyncTriggers(
       from pg_class c
       join pg_namespace n on n.oid = c.relnamespace
      where c.relkind in ('r', 'p')
-       and n.nspname = any(${schemas as string[]}::text[])
+       and n.nspname in (select jsonb_array_elements_text(${JSON.stringify(schemas)}::text::jsonb))
        and not exists (
          select 1
            from pg_trigger t

@@ -8,9 +8,9 @@ import type {
   InvalidationTransport,
   ResyncReason,
   SyncOptions,
+  SyncSink,
   SyncState,
   SyncStats,
-  SyncSink,
 } from "./types.ts";
 
 const OPTION_KEYS = ["maxStalenessMs", "whenUnsynced"] as const;
@@ -74,7 +74,10 @@ export function attachSync(
     );
   }
   if (attached.has(cache)) {
-    throw new CacheError("INVALID_OPTIONS", "attachSync: this cache already has a sync attached; close it first");
+    throw new CacheError(
+      "INVALID_OPTIONS",
+      "attachSync: this cache already has a sync attached; close it first",
+    );
   }
   return new Sync(cache, transport, maxStalenessMs, whenUnsynced === "bypass");
 }
@@ -86,7 +89,14 @@ class Sync implements CacheSync {
   readonly #clock: () => number;
   readonly #maxStalenessMs: number;
   readonly #listeners = new Map<SyncEventName, Set<(event: unknown) => void>>();
-  readonly #counts = { messages: 0, invalidations: 0, resyncs: 0, decodeErrors: 0, confirms: 0, published: 0 };
+  readonly #counts = {
+    messages: 0,
+    invalidations: 0,
+    resyncs: 0,
+    decodeErrors: 0,
+    confirms: 0,
+    published: 0,
+  };
   #lastResyncReason: ResyncReason | undefined;
   #state: SyncState = "starting";
   /** The greatest confirmed time: every message published before it has been applied. */
@@ -162,7 +172,10 @@ class Sync implements CacheSync {
       );
     }
     if (typeof listener !== "function") {
-      throw new CacheError("INVALID_OPTIONS", `CacheSync.on: listener must be a function, got ${describe(listener)}`);
+      throw new CacheError(
+        "INVALID_OPTIONS",
+        `CacheSync.on: listener must be a function, got ${describe(listener)}`,
+      );
     }
     let set = this.#listeners.get(event);
     if (set === undefined) {
