@@ -1,6 +1,6 @@
-import { HydraCache } from "../core/cache.ts";
+import type { HydraCache } from "../core/cache.ts";
 import { CacheError, describe, messageOf } from "../core/errors.ts";
-import { clockOf, setServeGate } from "../core/internal.ts";
+import { clockOf, engineOf, setServeGate } from "../core/internal.ts";
 import { checkOptionsObject, checkPositiveMs, isInvalidationEvent } from "./check.ts";
 import type {
   CacheSync,
@@ -44,12 +44,7 @@ export function attachSync(
   transport: InvalidationTransport,
   options?: SyncOptions,
 ): CacheSync {
-  if (!(cache instanceof HydraCache)) {
-    throw new CacheError(
-      "INVALID_OPTIONS",
-      `attachSync: cache must be a HydraCache of this copy of hydracache, got ${describe(cache)}`,
-    );
-  }
+  engineOf(cache, "attachSync");
   const candidate = transport as Partial<InvalidationTransport> | null;
   if (
     typeof candidate?.start !== "function" ||
@@ -211,13 +206,16 @@ class Sync implements CacheSync {
       invalidate: (event: InvalidationEvent) => {
         if (this.#closed) return;
         this.#counts.messages++;
-        if (!isInvalidationEvent(event)) {
+        try {
+          if (!isInvalidationEvent(event)) throw new TypeError("not an InvalidationEvent");
+          this.#cache.applyInvalidation(event);
+          this.#counts.invalidations++;
+        } catch {
+          // What cannot be applied (not an event, or keys/tags the engine refuses) may have
+          // covered anything: forget everything instead.
           this.#counts.decodeErrors++;
           this.#resync("decode-error");
-          return;
         }
-        this.#counts.invalidations++;
-        this.#apply(event);
       },
       resync: (reason: ResyncReason) => {
         if (this.#closed) return;
@@ -241,16 +239,8 @@ class Sync implements CacheSync {
   #resync(reason: ResyncReason): void {
     this.#counts.resyncs++;
     this.#lastResyncReason = reason;
-    this.#apply({ all: true });
+    this.#cache.applyInvalidation({ all: true });
     this.#emit("resync", { reason });
-  }
-
-  #apply(event: InvalidationEvent): void {
-    try {
-      this.#cache.applyInvalidation(event);
-    } catch (error) {
-      this.#emit("error", error);
-    }
   }
 
   #publish(event: InvalidationEvent): void {

@@ -2,7 +2,7 @@
 // local server on 127.0.0.1:5432 (database "test"). Without either, the PostgreSQL tests are left
 // out with a log line, unless HYDRACACHE_REQUIRE_PG=1, which makes that a failure. Also: unique
 // names, a raw listener, and a TCP proxy that injects network faults on loopback.
-import { createServer, type Server, type Socket } from "node:net";
+import { createServer, type Server, Socket } from "node:net";
 import postgres from "postgres";
 
 /** A reachable server: its URL and an admin pool (closed by `close`). */
