@@ -9,6 +9,7 @@ import * as assert from "uvu/assert";
 import { attachSync, type CacheSync, HydraCache } from "../../src/index.ts";
 import {
   installSyncTriggers,
+  notifyFlush,
   type PostgresTransport,
   type PostgresTransportOptions,
   postgresTransport,
@@ -294,14 +295,59 @@ if (database) {
     assert.is(sync.state, "starting");
   });
 
-  test("queue: the transport reads pg_notification_queue_usage() and reports it", async () => {
-    const { sync, transport } = instance(1_000, { queueCheckIntervalMs: 50, queueWarnAt: 0 });
+  test("queue: the transport reads pg_notification_queue_usage() and reports it; a failed read is an error event", async () => {
+    const { sync, transport, sql } = instance(1_000, { queueCheckIntervalMs: 50, queueWarnAt: 0 });
     const reading = new Promise((resolve) => transport.on("queue", resolve));
     await sync.ready;
     const { usage, level } = (await reading) as { usage: number; level: string };
     assert.ok(usage >= 0 && usage < 1, `usage ${usage}`);
     assert.is(level, "warn", "queueWarnAt 0: every reading warns");
     assert.is(transport.stats().queueUsage, usage);
+    const failed = new Promise((resolve) => transport.on("error", resolve));
+    await sql.end();
+    assert.match(String(await failed), /CONNECTION_ENDED/);
+  });
+
+  test("publish: local invalidations reach the other instance once, never echo; notifyFlush resyncs both", async () => {
+    const a = instance(1_000);
+    const b = instance(1_000);
+    await Promise.all([a.sync.ready, b.sync.ready]);
+    const received = new Promise((resolve) =>
+      b.cache.subscribe((event) => event.origin === "remote" && resolve(event)),
+    );
+    await b.cache.getOrLoad("user:1", { tags: ["users"] }, () => "Ada");
+    await a.cache.invalidateTag("users");
+    assert.equal(await received, { type: "invalidate", tags: ["users"], origin: "remote" });
+    assert.is(await b.cache.get("user:1"), undefined);
+    const aResynced = new Promise((resolve) => a.sync.on("resync", resolve));
+    const bResynced = new Promise((resolve) => b.sync.on("resync", resolve));
+    await notifyFlush(admin, { channel });
+    assert.equal(await Promise.all([aResynced, bResynced]), [{ reason: "manual" }, { reason: "manual" }]);
+    await waitFor("a's heartbeat after the flush", () => a.sync.stats().horizonAgeMs < 50);
+    assert.is(a.sync.stats().messages, 0, "A never received its own invalidation back");
+    assert.is(a.sync.stats().published, 1);
+  });
+
+  test("toInvalidation: a mapping that throws is an error event and a resync; a throwing event listener stops nothing", async () => {
+    const { sync, transport, sql } = instance(1_000, {
+      toInvalidation: () => {
+        throw new Error("no mapping");
+      },
+    });
+    const errors: unknown[] = [];
+    transport.on("error", (error) => errors.push(error));
+    transport.on("error", () => {
+      throw new Error("listener failed");
+    });
+    await sync.ready;
+    const resynced = new Promise((resolve) => sync.on("resync", resolve));
+    await setVersion(sql);
+    assert.equal(await resynced, { reason: "decode-error" });
+    assert.equal(
+      errors.map((error) => (error as Error).message),
+      ["no mapping"],
+    );
+    assert.is(sync.stats().decodeErrors, 1);
   });
 }
 
