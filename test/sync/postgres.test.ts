@@ -141,18 +141,21 @@ if (database) {
       "hb:spoof:x",
       "null",
     ];
+    const [a, b] = instances;
+    const [proxyA, proxyB] = proxies;
     let seed = 0x5eed;
     const random = () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    let malformedSent = 0;
+    /** Sends random payloads for `ms`; returns how many malformed ones were sent. */
     const fuzz = async (ms: number, withMalformed: boolean) => {
+      let malformedSent = 0;
       const until = performance.now() + ms;
       while (performance.now() < until) {
         const pool = withMalformed && random() < 0.5 ? malformed : valid;
         const payload = pool[Math.floor(random() * pool.length)] as string;
-        // Only faults end this connection, and only while no malformed payload is sent.
+        // Faults may end this connection too (only while no malformed payload is sent).
         const sent = await fuzzer`select pg_notify(${channel}, ${payload})`.then(
           () => true,
           () => false,
@@ -160,13 +163,42 @@ if (database) {
         if (sent && pool === malformed) malformedSent++;
         await sleep(30);
       }
+      return malformedSent;
     };
-    const [a, b] = instances;
-    const [proxyA, proxyB] = proxies;
+    /**
+     * G5, exactly: fuzzes malformed payloads while both listeners stay connected, then waits for a
+     * heartbeat sent after the last one: each instance counted each malformed payload once. A
+     * phase cut by a reconnect (a loaded machine) proves nothing, and is run again.
+     */
+    const quietFuzz = async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await bothSynced();
+        const before = instances.map(({ transport, sync }) => [
+          transport.stats().reconnects,
+          sync.stats().decodeErrors,
+        ]);
+        const sent = await fuzz(500, true);
+        const mark = performance.now();
+        await waitFor("a heartbeat sent after the fuzz", () =>
+          instances.every(({ sync }) => sync.stats().horizonAgeMs < performance.now() - mark),
+        );
+        if (instances.some(({ transport }, index) => transport.stats().reconnects !== before[index]?.[0]))
+          continue;
+        for (const [index, { sync }] of instances.entries()) {
+          assert.is(
+            sync.stats().decodeErrors - (before[index]?.[1] ?? 0),
+            sent,
+            "G5: one decode error per malformed payload",
+          );
+        }
+        return sent;
+      }
+      return assert.unreachable("three fuzz phases in a row were cut by reconnects");
+    };
     const bothSynced = () =>
       waitFor("both instances synced", () => a.sync.state === "synced" && b.sync.state === "synced");
 
-    await fuzz(500, true);
+    let malformedDecoded = await quietFuzz();
     const faults = fuzz(6_600, false);
     await sleep(200);
     await admin`select pg_terminate_backend(${a.transport.stats().listenBackendPid ?? 0})`;
@@ -191,14 +223,9 @@ if (database) {
       select pg_terminate_backend(pid) from pg_stat_activity
        where application_name = ${app} and pid <> pg_backend_pid()`;
     await faults;
-    await bothSynced();
-    await fuzz(500, true);
-    await sleep(3 * 100);
+    malformedDecoded += await quietFuzz();
     running = false;
     await Promise.all([writing, ...reading]);
-    await waitFor("every malformed payload decoded", () =>
-      instances.every(({ sync }) => sync.stats().decodeErrors >= malformedSent),
-    );
 
     for (const [index, { sync, transport }] of instances.entries()) {
       const versions = [...acks.keys()].sort((x, y) => x - y);
@@ -213,7 +240,7 @@ if (database) {
       console.log(
         `  [G1] instance ${index}: ${reads[index]?.length} reads, max staleness ${worst.toFixed(1)} ms (F = ${F}), ` +
           `${stats.bypassedReads} bypassed, ${stats.resyncs} resyncs, ${transport.stats().reconnects} reconnects, ` +
-          `${stats.decodeErrors}/${malformedSent} malformed, ${acks.size} commits, ${errors} read errors`,
+          `${malformedDecoded} malformed payloads decoded, ${acks.size} commits, ${errors} read errors`,
       );
       assert.ok(
         worst <= F + EPSILON,
@@ -222,14 +249,10 @@ if (database) {
       assert.ok((reads[index]?.length ?? 0) > 300, "the readers kept reading");
       assert.ok(stats.bypassedReads > 0, "the gate closed at least once");
       assert.ok(transport.stats().reconnects >= 2, "the faults forced reconnects");
-      assert.is(
-        stats.decodeErrors,
-        malformedSent,
-        "G5: each malformed payload caused exactly one decode error",
-      );
       assert.is(sync.state, "synced");
     }
     assert.ok(acks.size > 100, "the writer kept writing");
+    assert.ok(malformedDecoded > 0, "malformed payloads were sent");
   });
 
   test("G4 resync: a write committed while the listener was away is never served once resynced; a straddling load is not stored", async () => {
