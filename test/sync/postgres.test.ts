@@ -193,7 +193,7 @@ if (database) {
         }
         return sent;
       }
-      return assert.unreachable("three fuzz phases in a row were cut by reconnects");
+      throw new Error("three fuzz phases in a row were cut by reconnects");
     };
     const bothSynced = () =>
       waitFor("both instances synced", () => a.sync.state === "synced" && b.sync.state === "synced");
