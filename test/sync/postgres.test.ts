@@ -319,7 +319,13 @@ if (database) {
   });
 
   test("queue: the transport reads pg_notification_queue_usage() and reports it; a failed read is an error event", async () => {
-    const { sync, transport, sql } = instance(1_000, { queueCheckIntervalMs: 50, queueWarnAt: 0 });
+    // Heartbeats far apart: the only query after the pool ends is the queue check.
+    const { sync, transport, sql } = instance(1_000, {
+      queueCheckIntervalMs: 50,
+      queueWarnAt: 0,
+      heartbeatIntervalMs: 60_000,
+      heartbeatTimeoutMs: 60_000,
+    });
     const reading = new Promise((resolve) => transport.on("queue", resolve));
     await sync.ready;
     const { usage, level } = (await reading) as { usage: number; level: string };
