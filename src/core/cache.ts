@@ -35,6 +35,7 @@ export interface InvalidationInput {
 /** A read that found an entry it cannot decode: removed, and handled as a miss. */
 const UNDECODABLE: unique symbol = Symbol("undecodable");
 const NONE: readonly string[] = Object.freeze([]);
+const INVALIDATION_FIELDS: readonly string[] = ["keys", "tags", "all", "type", "origin"];
 
 /**
  * The local async cache: typed reads, loads shared by concurrent callers (single-flight),
@@ -112,7 +113,7 @@ export class HydraCache {
       this.#stats.misses++;
       throw error;
     }
-    this.#countServed(entry);
+    this.#countServed();
     return value as T;
   }
 
@@ -226,7 +227,7 @@ export class HydraCache {
    * Applies an invalidation that came from another instance: the same effect as the local calls
    * (entries removed, covering loads made stale), reported to listeners with `origin: "remote"` so
    * a transport never sends it back. Synchronous; throws `INVALID_OPTIONS` for anything but
-   * `{ keys?: string[], tags?: string[], all?: boolean }`.
+   * `{ keys?: string[], tags?: string[], all?: boolean }` (a {@link CacheEvent} is accepted too).
    *
    * @example
    * cache.applyInvalidation({ tags: ["table:users"] }); // a message from another instance
@@ -239,7 +240,8 @@ export class HydraCache {
       );
     }
     for (const name in event) {
-      if (name !== "keys" && name !== "tags" && name !== "all") {
+      // A CacheEvent (with its type and origin) is accepted as is, so events can be forwarded.
+      if (!INVALIDATION_FIELDS.includes(name)) {
         throw new CacheError(
           "INVALID_OPTIONS",
           `applyInvalidation: unknown field ${describe(name)}: the known fields are keys, tags, all`,
@@ -315,7 +317,7 @@ export class HydraCache {
       if (entry !== undefined) {
         const value = this.#decodeOrMiss(key, entry);
         if (value !== UNDECODABLE) {
-          if (!this.#countServed(entry)) this.#refresh(key, call, loader, optionsAtStart);
+          if (!this.#countServed()) this.#refresh(key, call, loader, optionsAtStart);
           return Promise.resolve(value);
         }
       }
@@ -356,9 +358,9 @@ export class HydraCache {
     });
   }
 
-  /** Counts a served entry as a hit or a stale hit; returns whether it was fresh. */
-  #countServed(entry: Entry): boolean {
-    const fresh = this.#table.isFresh(entry);
+  /** Counts the entry the last lookup found as a hit or a stale hit; returns whether it was fresh. */
+  #countServed(): boolean {
+    const fresh = this.#table.wasFresh;
     if (fresh) this.#stats.hits++;
     else this.#stats.staleHits++;
     return fresh;
@@ -379,7 +381,7 @@ export class HydraCache {
     if (serving) {
       const entry = this.#table.lookup(key);
       // The host runs the query itself, so a stale entry is a miss: there is nothing to refresh it with.
-      if (entry !== undefined && this.#table.isFresh(entry)) {
+      if (entry !== undefined && this.#table.wasFresh) {
         const value = this.#decodeOrMiss(key, entry);
         if (value !== UNDECODABLE) {
           this.#stats.hits++;

@@ -12,4 +12,9 @@ export interface Entry {
   readonly errorUntil: number;
   /** The entry's tags, mirrored in the tag index while the entry is stored. */
   readonly tags: readonly string[];
+  /**
+   * Read since the byte bound last passed over it: such an entry gets a second chance before one
+   * that was not (quick-lru does not reorder its newest generation on a read).
+   */
+  used: boolean;
 }

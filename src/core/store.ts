@@ -53,7 +53,10 @@ export class EntryStore {
   /** The entry, marked as recently used. */
   get(key: string): Entry | undefined {
     const recent = this.#lru.get(key);
-    if (recent !== undefined) return recent;
+    if (recent !== undefined) {
+      recent.used = true;
+      return recent;
+    }
     const entry = this.#older.get(key);
     if (entry !== undefined) {
       this.#deleteOlder(key);
@@ -132,13 +135,26 @@ export class EntryStore {
     }
   }
 
+  /**
+   * The entry of quick-lru to evict for the byte bound when `older` is empty: the oldest not read
+   * since the last pass (second chance), else the oldest.
+   */
+  #leastUsedRecent(): [string, Entry] {
+    let oldest: [string, Entry] | undefined;
+    for (const pair of this.#lru.entriesAscending()) {
+      oldest ??= pair;
+      if (pair[1].used !== true) return pair;
+      pair[1].used = false;
+    }
+    return oldest as [string, Entry];
+  }
+
   /** Evicts the least recently used entries until both bounds hold. */
   #trim(): void {
     while (this.size > this.#capacity || this.#bytes > this.#maxBytes) {
       // Whatever `older` holds lies ahead of the iterator (everything before it was evicted
       // through it, and a new one starts at the front), appended entries too.
-      const next =
-        this.#older.size > 0 ? this.#oldest.next().value : this.#lru.entriesAscending().next().value;
+      const next = this.#older.size > 0 ? this.#oldest.next().value : this.#leastUsedRecent();
       const [key, entry] = next as [string, Entry];
       this.delete(key);
       this.#onEvict(key, entry);
