@@ -20,8 +20,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 say(`connecting to ${url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@")} …`);
 const admin = postgres(url, quiet);
-const [server] =
-  await admin`select current_setting('server_version') as version, to_regnamespace('hydracache_sync') is null as fresh`;
+const [server] = await admin`
+  select current_setting('server_version') as version, to_regnamespace('hydracache_sync') is null as fresh`.catch(
+  async (error: Error) => {
+    say(`  no PostgreSQL there (${error.message}): start one, or set DATABASE_URL`);
+    await admin.end({ timeout: 0 });
+    process.exit(1);
+  },
+);
 say(`  PostgreSQL ${server?.version}`);
 await admin.unsafe(`
   create schema ${name};
