@@ -3,9 +3,13 @@
 // event-loop stall and a restart-like disconnect of every connection, with the channel fuzzed
 // (G5); G4 (a write in the gap is never served after the resync); G7 (recovery within
 // reconnect.maxMs + a heartbeat); and `ready` when heartbeats never come back.
+import { sql as drizzleSql, eq } from "drizzle-orm";
+import { integer, pgSchema } from "drizzle-orm/pg-core";
+import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { HydraDrizzleCache, withHydraCache } from "../../src/drizzle/index.ts";
 import { attachSync, type CacheSync, HydraCache } from "../../src/index.ts";
 import {
   installSyncTriggers,
@@ -276,6 +280,37 @@ if (database) {
     assert.is(await cache.get("slow"), undefined);
     await waitFor("synced", () => sync.stats().horizonAgeMs < 200);
     assert.is(await read(), written);
+  });
+
+  test("G6: a write through Drizzle on one instance is read by the other instance's cached Drizzle select within F", async () => {
+    const F = 1_000;
+    const versions = pgSchema(schema).table("versions", {
+      id: integer("id").primaryKey(),
+      version: integer("version"),
+    });
+    const [a, b] = [instance(F), instance(F)];
+    await Promise.all([a.sync.ready, b.sync.ready]);
+    const [dbA, dbB] = [a, b].map(({ sql, cache }) =>
+      withHydraCache(drizzle(sql, { cache: new HydraDrizzleCache(cache, { strategy: "all" }) })),
+    ) as [ReturnType<typeof drizzle>, ReturnType<typeof drizzle>];
+    const select = (db: ReturnType<typeof drizzle>) =>
+      db.select({ version: versions.version }).from(versions).where(eq(versions.id, 1));
+    const [before] = await select(dbB);
+    assert.equal(await select(dbB), [before], "B serves its cached result");
+    assert.ok(b.cache.stats().hits > 0);
+    const applied = b.sync.stats().invalidations;
+    await dbA
+      .update(versions)
+      .set({ version: drizzleSql`${versions.version} + 1` })
+      .where(eq(versions.id, 1));
+    const written = (before?.version ?? 0) + 1;
+    assert.equal(await select(dbA), [{ version: written }], "A reads its own write at once");
+    const start = performance.now();
+    await waitFor("B to apply the write's message", () => b.sync.stats().invalidations > applied, F);
+    assert.equal(await select(dbB), [{ version: written }]);
+    console.log(
+      `  [G6] B dropped its cached select ${(performance.now() - start).toFixed(1)} ms after A's write returned`,
+    );
   });
 
   test("G7 recovery: synced again within reconnect.maxMs + a heartbeat once connections are accepted; attempts are paced", async () => {
