@@ -52,6 +52,8 @@ export class Load {
    * is never stored, and no caller joins it any more.
    */
   stale = false;
+  /** Replaced by a newer load of its key after every caller left it: stale, but not counted as a discard. */
+  superseded = false;
   /** Started while the cache could not serve stored values (sync down): its result is never stored. */
   readonly noStore: boolean;
   /** Fed by an adapter (see {@link ExternalLoad}): no stale-if-error answer, the host sees the error. */
@@ -104,6 +106,11 @@ export class Load {
     return this.#controller.signal;
   }
 
+  /** Whether every caller has stopped waiting (the loader's signal has aborted). */
+  get abandoned(): boolean {
+    return this.#abandoned;
+  }
+
   /** Every caller has stopped waiting: aborts the loader's signal. */
   abandon(): void {
     this.#abandoned = true;
@@ -150,9 +157,14 @@ export class Loads {
     this.#canServe = canServe;
   }
 
-  /** The current load for `key`, if any. */
+  /**
+   * The current load for `key`, if any: the one a caller joins. A load every caller has left is not
+   * joined (its loader's signal has aborted, so it may fail for that alone, and a new caller must
+   * not get that failure): the caller starts a new load, which replaces it (see `#register`).
+   */
   current(key: string): Load | undefined {
-    return this.#byKey.get(key);
+    const load = this.#byKey.get(key);
+    return load?.abandoned ? undefined : load;
   }
 
   /** Starts a load of `key` that runs `loader`, registered as the key's current load. */
@@ -293,6 +305,13 @@ export class Loads {
 
   #register(key: string, options: ResolvedOptions, noStore: boolean, external: boolean): Load {
     const load = new Load(key, options, noStore, external, this.#toCaller);
+    // Only a load every caller left can still hold the key (`current` hides it): the new load
+    // replaces it, and its result is no longer stored (the newer load's is, unless overtaken).
+    const previous = this.#byKey.get(key);
+    if (previous !== undefined) {
+      previous.superseded = true;
+      this.#makeStale(previous);
+    }
     this.#byKey.set(key, load);
     for (const tag of options.tags) {
       const loads = this.#byTag.get(tag);
@@ -318,8 +337,9 @@ export class Loads {
       load.reject(error);
       return error as CacheError;
     }
-    if (load.stale) this.#stats.staleLoadDiscards++;
-    else if (load.noStore) {
+    if (load.stale) {
+      if (!load.superseded) this.#stats.staleLoadDiscards++;
+    } else if (load.noStore) {
       // Sync was down when the load started: its callers get it, the store never does.
     } else if (this.#table.fits(encoded.bytes))
       this.#table.write(load.key, encoded.stored, encoded.bytes, load.options);

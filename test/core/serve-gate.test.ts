@@ -2,7 +2,7 @@
 // loads still share one loader run but store nothing, and every such read counts as bypassed.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { acquireEntry, inspectEngine, setServeGate } from "../../src/core/internal.ts";
+import { acquireEntry, clockOf, inspectEngine, setServeGate } from "../../src/core/internal.ts";
 import { HydraCache } from "../../src/index.ts";
 import { gate, rejectsWith } from "./helpers.ts";
 
@@ -64,6 +64,25 @@ test("serve gate closed: put still stores; the Drizzle hook's loads store nothin
   assert.is(await cache.get("p"), 1);
   assert.is(await cache.get("d"), undefined);
   assert.is(inspectEngine(cache).inFlight, 0);
+});
+
+test("external loads: completing twice, or failing after completing, changes nothing", async () => {
+  const cache = HydraCache.local().build();
+  const acquired = acquireEntry(cache, "k", [], 60_000);
+  if (acquired.kind !== "start") throw new Error("expected a new load");
+  const joined = acquireEntry(cache, "k", [], undefined);
+  acquired.load.complete(["first"]);
+  acquired.load.complete(["second"]);
+  acquired.load.fail(new Error("late"));
+  assert.is(joined.kind, "join");
+  if (joined.kind === "join") assert.equal(await joined.result, ["first"]);
+  assert.equal(await cache.get("k"), ["first"]);
+});
+
+test("clockOf: the engine's one clock, for sync and adapters", () => {
+  const clock = () => 42;
+  assert.is(clockOf(HydraCache.local().clock(clock).build()), clock);
+  assert.is(clockOf(HydraCache.local().build()), Date.now);
 });
 
 test.run();
