@@ -17,7 +17,9 @@ export interface MemoryBus {
 /**
  * An in-memory transport for tests and for several caches in one process. A member's published
  * invalidation is delivered at once, in publish order, to every other started member (never
- * echoed to the sender), and each member confirms when it starts and after every delivery.
+ * echoed to the sender), and each member confirms when it starts and after every delivery. Nothing
+ * on it can be lost, so its caches may attach with `whenUnsynced: "serve"` to keep serving through
+ * quiet periods longer than `maxStalenessMs`.
  *
  * @example
  * import { HydraCache, attachSync, memoryBus } from "hydracache";
