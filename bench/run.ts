@@ -132,7 +132,7 @@ const panels = [
               ns: c[impl.id],
               highlight: impl.id.startsWith("hydra"),
             })),
-            { label: "floor: 10,000 bare cbor-x decodes", ns: c["cbor-x-decodes"] },
+            { label: "floor: 10,000 bare decodes (default codec)", ns: c["cbor-x-decodes"] },
           ],
         },
       ]),
