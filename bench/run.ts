@@ -32,6 +32,7 @@ const WORKLOADS: readonly { id: string; run: (s: Settings) => Promise<WorkloadRe
   { id: "E", run: heapPerEntry },
   { id: "F", run: tags },
   { id: "G", run: async (s) => (await import("./workloads/g-drizzle.ts")).drizzle(s) },
+  { id: "H", run: async (s) => (await import("./workloads/h-sync.ts")).sync(s) },
 ];
 
 function versionOf(name: string): string {
