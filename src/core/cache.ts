@@ -54,6 +54,8 @@ export class HydraCache {
   readonly #listeners = new Listeners();
   /** Installed by cross-instance sync: while it answers `false`, no stored value is served. */
   #gate: (() => boolean) | undefined;
+  /** With the gate closed, a load that started before this time is not joined (it may predate a lost write). */
+  #joinableSince: () => number = () => Number.NEGATIVE_INFINITY;
 
   /**
    * Builds a cache from a configuration object (every field optional, validated like the builder's
@@ -72,8 +74,9 @@ export class HydraCache {
       read: (key, call, loader, optionsAtStart) => this.#read(key, call, loader, optionsAtStart),
       write: (key, value, options) => this.#write(key, value, options),
       clock: this.#config.clock,
-      setServeGate: (gate) => {
+      setServeGate: (gate, joinableSince) => {
         this.#gate = gate;
+        this.#joinableSince = joinableSince ?? (() => Number.NEGATIVE_INFINITY);
       },
       inspect: () => this.#inspect(),
     };
@@ -357,6 +360,8 @@ export class HydraCache {
       this.#stats.bypassedReads++;
     }
     let load = this.#loads.current(key);
+    // Sync is down: a load older than the staleness bound may have read rows a lost message covered.
+    if (load !== undefined && !serving && load.startedAt < this.#joinableSince()) load = undefined;
     if (load === undefined) {
       load = this.#loads.start(
         key,

@@ -31,6 +31,6 @@ export interface EngineInternals {
   ): Promise<unknown>;
   write(key: string, value: unknown, options: ResolvedOptions): void;
   readonly clock: () => number;
-  setServeGate(gate: (() => boolean) | undefined): void;
+  setServeGate(gate: (() => boolean) | undefined, joinableSince?: () => number): void;
   inspect(): EngineState;
 }

@@ -62,8 +62,13 @@ export function clockOf(cache: AnyCache): () => number {
 /**
  * @internal Installs (or, with `undefined`, removes) the function the engine calls before serving
  * any stored value: while it returns `false`, `get` misses, `getOrLoad` joins or starts a load that
- * stores nothing, each counted in `stats().bypassedReads`.
+ * stores nothing, each counted in `stats().bypassedReads`; and a load that started before
+ * `joinableSince()` (by the engine's clock) is not joined then: a new one replaces it.
  */
-export function setServeGate(cache: AnyCache, gate: (() => boolean) | undefined): void {
-  engineOf(cache).setServeGate(gate);
+export function setServeGate(
+  cache: AnyCache,
+  gate: (() => boolean) | undefined,
+  joinableSince?: () => number,
+): void {
+  engineOf(cache).setServeGate(gate, joinableSince);
 }

@@ -30,6 +30,8 @@ export class Load {
   readonly key: string;
   /** What the result is stored with. */
   readonly options: ResolvedOptions;
+  /** When it started, by the engine's clock: while sync is down, an old load is not joined. */
+  readonly startedAt: number;
   /**
    * The load's generation check: set when an invalidation that covers the load (its key, one of
    * its tags, or a flush) happens while it runs. A stale load's result reaches its callers but
@@ -65,10 +67,12 @@ export class Load {
     key: string,
     options: ResolvedOptions,
     noStore: boolean,
+    startedAt: number,
     toCaller: (load: Load, stored: unknown) => unknown,
   ) {
     this.key = key;
     this.options = options;
+    this.startedAt = startedAt;
     this.noStore = noStore;
     this.result = new Promise<unknown>((resolve, reject) => {
       this.resolve = resolve;
@@ -265,7 +269,7 @@ export class Loads {
   }
 
   #register(key: string, options: ResolvedOptions, noStore: boolean): Load {
-    const load = new Load(key, options, noStore, this.#toCaller);
+    const load = new Load(key, options, noStore, this.#table.now(), this.#toCaller);
     // Only a load every caller left can still hold the key (`current` hides it): the new load
     // replaces it, and its result is no longer stored (the newer load's is, unless overtaken).
     const previous = this.#byKey.get(key);

@@ -126,7 +126,14 @@ class Sync implements CacheSync {
       2 * maxStalenessMs,
     );
     attached.add(cache);
-    if (bypass) setServeGate(cache, () => this.#refresh() === "synced");
+    if (bypass) {
+      // A load older than F may have read rows whose message was lost: while unsynced, no caller joins it.
+      setServeGate(
+        cache,
+        () => this.#refresh() === "synced",
+        () => this.#clock() - maxStalenessMs,
+      );
+    }
     this.#unsubscribe =
       transport.publish === undefined
         ? undefined

@@ -62,6 +62,32 @@ test("serve gate closed: put still stores", async () => {
   assert.is(inspectEngine(cache).inFlight, 0);
 });
 
+test("serve gate closed: a load older than the joinable bound is not joined; a new one replaces it and only it answers later callers", async () => {
+  let now = 0;
+  const cache = HydraCache.local()
+    .clock(() => now)
+    .build();
+  const old = gate<string>();
+  const first = cache.getOrLoad("k", () => old.promise); // started while synced, at 0
+  now = 5_000;
+  setServeGate(
+    cache,
+    () => false,
+    () => now - 3_000,
+  );
+  const fresh = gate<string>();
+  const late = cache.getOrLoad("k", () => fresh.promise); // the old load is 5 s old: not joined
+  const later = cache.getOrLoad("k", () => "unused"); // joins the new one
+  old.open("read before a lost write");
+  fresh.open("read after it");
+  assert.is(await first, "read before a lost write");
+  assert.is(await late, "read after it");
+  assert.is(await later, "read after it");
+  setServeGate(cache, undefined);
+  assert.is(await cache.get("k"), undefined); // neither is stored: one superseded, one unsynced
+  assert.is(cache.stats().loads, 2);
+});
+
 test("clockOf: the engine's one clock, for sync and adapters", () => {
   const clock = () => 42;
   assert.is(clockOf(HydraCache.local().clock(clock).build()), clock);
