@@ -163,6 +163,9 @@ async function installTarball(app) {
     dependencies["drizzle-orm"] = installed("drizzle-orm");
     dependencies["@electric-sql/pglite"] = installed("@electric-sql/pglite");
   }
+  // The tested postgres.js (hydracache/postgres's peer range): drizzle-orm's optional peer would
+  // otherwise bring the newest major, which that range excludes.
+  if (has("./postgres")) dependencies.postgres = installed("postgres");
   // No `overrides`: a user's install. `allowScripts` lets npm build cbor-extract as an npm that
   // runs install scripts (or yarn, pnpm with scripts on) would: that build is what crashes Bun.
   const manifest = {
