@@ -81,17 +81,8 @@ async function checkIsomorphic(entries) {
   for (const [subpath, allowed] of Object.entries(ISOMORPHIC)) {
     const file = entries.get(subpath);
     if (!file) continue;
-    const result = await esbuild.build({
-      entryPoints: [join("dist", relative("src", file).replace(/\.ts$/, ".js"))],
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: "neutral",
-      packages: "external",
-      external: ["node:*"],
-      logLevel: "silent",
-    });
-    for (const input of Object.values(result.metafile.inputs)) {
+    const inputs = await moduleGraph([distOf(file)]);
+    for (const input of Object.values(inputs)) {
       for (const { path, external } of input.imports) {
         if (external && !allowed.includes(packageOf(path))) {
           fail(
@@ -103,23 +94,30 @@ async function checkIsomorphic(entries) {
   }
 }
 
-/** Fails on a runtime import cycle among the built modules (type-only imports are gone from dist/). */
-async function checkNoCycles(entries) {
+/** The built module of a source file. */
+const distOf = (file) => join("dist", relative("src", file).replace(/\.ts$/, ".js"));
+
+/** The module graph (esbuild's metafile inputs) reachable from built entry points, packages left out. */
+async function moduleGraph(entryPoints) {
   const result = await esbuild.build({
-    entryPoints: [...entries.keys()].map((subpath) =>
-      join("dist", relative("src", entries.get(subpath)).replace(/\.ts$/, ".js")),
-    ),
+    entryPoints,
     bundle: true,
     write: false,
     metafile: true,
     platform: "neutral",
     packages: "external",
     external: ["node:*"],
-    outdir: ".tmp/cycles",
+    outdir: ".tmp/graph",
     logLevel: "silent",
   });
+  return result.metafile.inputs;
+}
+
+/** Fails on a runtime import cycle among the built modules (type-only imports are gone from dist/). */
+async function checkNoCycles(entries) {
+  const inputs = await moduleGraph([...entries.values()].map(distOf));
   const graph = new Map(
-    Object.entries(result.metafile.inputs).map(([file, input]) => [
+    Object.entries(inputs).map(([file, input]) => [
       file,
       input.imports.filter((edge) => !edge.external).map((edge) => edge.path),
     ]),
@@ -172,7 +170,7 @@ for (const file of files) {
     platform: "neutral",
     sourcefile: file,
   });
-  const out = join("dist", relative("src", file).replace(/\.ts$/, ".js"));
+  const out = distOf(file);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, toJsSpecifiers(code));
 }
