@@ -76,4 +76,38 @@ test("cache-manager: a failed wrap() function rejects the caller and stores noth
   assert.is(await cache.get("user:1"), undefined);
 });
 
+test("cache-manager: mget/mset/mdel work on several keys at once", async () => {
+  const cache = createCache();
+  await cache.mset([
+    { key: "a", value: 1 },
+    { key: "b", value: 2 },
+  ]);
+  assert.equal(await cache.mget(["a", "b", "c"]), [1, 2, undefined]);
+  await cache.mdel(["a", "b"]);
+  assert.equal(await cache.mget(["a", "b"]), [undefined, undefined]);
+});
+
+test("cache-manager: wrap() with a refreshThreshold returns the cached value and refreshes behind it", async () => {
+  const cache = createCache();
+  let version = 0;
+  const load = async () => ++version;
+  assert.is(await cache.wrap("k", load, 100, 80), 1);
+  await new Promise((resolve) => setTimeout(resolve, 40)); // 60 ms left: under the threshold
+  assert.is(await cache.wrap("k", load, 100, 80), 1);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.is(version, 2);
+  assert.is(await cache.wrap("k", load, 100, 80), 2);
+});
+
+test("cache-manager: emits del and clear events", async () => {
+  const cache = createCache();
+  const events: string[] = [];
+  cache.on("del", ({ key }: { key: string }) => events.push(`del ${key}`));
+  cache.on("clear", () => events.push("clear"));
+  await cache.set("a", 1);
+  await cache.del("a");
+  await cache.clear();
+  assert.equal(events, ["del a", "clear"]);
+});
+
 test.run();

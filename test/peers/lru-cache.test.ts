@@ -109,4 +109,63 @@ test("lru-cache: ttl is in milliseconds; max bounds the entry count", async () =
   assert.is(cache.get("b"), undefined);
 });
 
+test("lru-cache: allowStale: a fetch past the TTL returns the stale value and refreshes behind it", async () => {
+  let now = 10_000;
+  let version = 0;
+  const cache = new LRUCache<string, number>({
+    max: 10,
+    ttl: 1_000,
+    ttlResolution: 0,
+    perf: { now: () => now },
+    allowStale: true,
+    fetchMethod: async () => ++version,
+  });
+  assert.is(await cache.fetch("k"), 1);
+  now += 2_000;
+  assert.is(await cache.fetch("k"), 1);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.is(cache.get("k"), 2);
+});
+
+test("lru-cache: allowStaleOnFetchRejection: a failed fetch past the TTL returns the stale value", async () => {
+  let now = 10_000;
+  let up = true;
+  const cache = new LRUCache<string, string>({
+    max: 10,
+    ttl: 1_000,
+    ttlResolution: 0,
+    perf: { now: () => now },
+    allowStaleOnFetchRejection: true,
+    fetchMethod: async () => {
+      if (!up) throw new Error("database down");
+      return "Ada";
+    },
+  });
+  assert.is(await cache.fetch("k"), "Ada");
+  now += 2_000;
+  up = false;
+  assert.is(await cache.fetch("k"), "Ada");
+});
+
+test("lru-cache: maxSize with sizeCalculation bounds the sum of sizes", () => {
+  const cache = new LRUCache<string, string>({
+    max: 100,
+    maxSize: 10,
+    sizeCalculation: (value) => value.length,
+  });
+  cache.set("a", "12345");
+  cache.set("b", "12345");
+  cache.set("c", "12345");
+  assert.is(cache.calculatedSize, 10);
+  assert.is(cache.has("a"), false);
+});
+
+test("lru-cache: fetch(key, { signal }): aborting rejects that caller with the signal's reason", async () => {
+  const cache = new LRUCache<string, string>({ max: 10, fetchMethod: () => new Promise<string>(() => {}) });
+  const controller = new AbortController();
+  const pending = outcome(cache.fetch("k", { signal: controller.signal }));
+  controller.abort(new Error("client gone"));
+  assert.equal(await pending, ["rejected", "client gone"]);
+});
+
 test.run();
