@@ -40,9 +40,11 @@ const badFences: string[] = [];
 for (const document of documents) {
   const text = readFileSync(join(root, document), "utf8");
   const lineOf = (index: number) => text.slice(0, index).split("\n").length;
-  // Opening fences only: a fence line followed by content and a closing ``` line.
-  for (const match of text.matchAll(/^```([^\n`]*)\n([\s\S]*?)^```[ \t]*$/gm)) {
-    const language = (match[1] as string).trim();
+  // Opening fences only: a fence line (indented in a list item, or not) followed by content and a
+  // closing fence of the same indentation.
+  for (const match of text.matchAll(/^( *)```([^\n`]*)\n([\s\S]*?)^\1```[ \t]*$/gm)) {
+    const indent = (match[1] as string).length;
+    const language = (match[2] as string).trim();
     const line = lineOf(match.index);
     if (!LANGUAGES.has(language)) {
       badFences.push(`${document}:${line}: \`\`\`${language}`);
@@ -50,8 +52,12 @@ for (const document of documents) {
     }
     if (language !== "ts") continue;
     const file = join(outDir, `${basename(document, ".md")}-${line}.ts`);
+    const code = (match[3] as string)
+      .split("\n")
+      .map((row) => row.slice(Math.min(indent, row.length - row.trimStart().length)))
+      .join("\n");
     // `export {}` makes every block a module, so top-level await type-checks in each.
-    writeFileSync(file, `${match[2] as string}\nexport {};\n`);
+    writeFileSync(file, `${code}\nexport {};\n`);
     blocks.push({ document, line, file });
   }
 }

@@ -53,4 +53,12 @@ test("async-cache-dedupe: a call overtaken by invalidateAll() stores the stale r
   assert.is(loads, 1);
 });
 
+test("async-cache-dedupe: with memory storage every caller gets the same object", async () => {
+  const cache = createCache({ ttl: 60, storage: { type: "memory" } }).define("user", async (id: number) => ({
+    id,
+  }));
+  const first = await cache.user(1);
+  assert.ok(first === (await cache.user(1)));
+});
+
 test.run();
