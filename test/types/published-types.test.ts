@@ -2,9 +2,12 @@
 // - nothing marked `@internal` in src/ is declared in a published .d.ts (tsconfig's `stripInternal`),
 //   and neither is anything the engine's seams module (src/core/internal.ts) re-exports;
 // - every published .d.ts has its declaration map, and the sources the map points to are packed too,
-//   so "go to definition" in an editor lands in the TypeScript source.
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+//   so "go to definition" in an editor lands in the TypeScript source;
+// - the .d.ts files of `hydracache` and `hydracache/db` type-check on their own (no skipLibCheck, no
+//   Node types), so stripping left no reference to a declaration that is gone. (Those of
+//   `hydracache/drizzle` need drizzle-orm's, which do not type-check without skipLibCheck.)
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import ts from "typescript";
 import { test } from "uvu";
@@ -112,6 +115,37 @@ test("every published .d.ts has a declaration map whose sources are packed", () 
       assert.ok(packed.includes(target), `${map} points to ${target}, which is not packed`);
     }
   }
+});
+
+test("the declarations of hydracache and hydracache/db type-check without skipLibCheck", async () => {
+  const dir = join(root, ".tmp", "published-types");
+  mkdirSync(dir, { recursive: true });
+  const files = declarations.filter((path) => !path.startsWith("dist/drizzle/"));
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "es2022",
+        lib: ["es2022", "dom"],
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: [],
+      },
+      files: files.map((path) => join(root, path)),
+    }),
+  );
+  const output = await new Promise<string>((resolve) => {
+    execFile(
+      process.execPath,
+      [join(root, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.json"), "--pretty", "false"],
+      { cwd: root },
+      (error, stdout) => resolve(error ? stdout || error.message : ""),
+    );
+  });
+  assert.is(output, "", output);
 });
 
 test.run();
