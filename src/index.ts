@@ -12,14 +12,20 @@
 export { cborCodec } from "./codec/cbor.ts";
 export { type CacheCodec, referenceCodec } from "./codec/codec.ts";
 export { HydraCacheBuilder } from "./core/builder.ts";
-export { HydraCache, type Loader } from "./core/cache.ts";
+export { HydraCache, type InvalidationInput } from "./core/cache.ts";
+export { DEFAULT_CONFIG, type EngineConfig } from "./core/config.ts";
 export { CacheError, type CacheErrorCode } from "./core/errors.ts";
+export type { CacheEvent, CacheEventListener } from "./core/events.ts";
 export { CacheKeyBuilder, escapeSegment } from "./core/key.ts";
+export type { Loader, LoaderContext } from "./core/loads.ts";
 export {
   CacheOptions,
   type EntryOptions,
   type EntryOptionsInput,
+  type LoadOptions,
+  type LoadOptionsInput,
   type Milliseconds,
+  type TagsInput,
 } from "./core/options.ts";
 export type { CacheStats } from "./core/stats.ts";
 export { TagSet } from "./core/tags.ts";

@@ -1,29 +1,23 @@
-import { cborCodec } from "../codec/cbor.ts";
 import type { CacheCodec } from "../codec/codec.ts";
-import { type EngineConfig, HydraCache } from "./cache.ts";
-import { CacheError, describe } from "./errors.ts";
-import { checkTtl, type Milliseconds } from "./options.ts";
-
-const DEFAULTS: EngineConfig = Object.freeze({
-  defaultTtl: 300_000,
-  maxCapacity: 10_000,
-  maxEntryBytes: 16 << 20,
-  codec: cborCodec,
-  clock: Date.now,
-});
+import type { HydraCache } from "./cache.ts";
+import { checkConfigField, DEFAULT_CONFIG, type EngineConfig } from "./config.ts";
+import type { Milliseconds } from "./options.ts";
 
 /**
  * Configures a {@link HydraCache}. Immutable: every call returns a new builder, and every call
- * validates its argument at once (`INVALID_OPTIONS`), so a misconfigured cache fails at start-up.
+ * validates its argument at once (`INVALID_OPTIONS`, thrown synchronously), so a misconfigured
+ * cache fails at start-up.
  *
  * @example
  * const cache = HydraCache.local().defaultTtl(60_000).maxCapacity(50_000).build();
  */
 export class HydraCacheBuilder {
-  readonly #config: EngineConfig;
+  #config: EngineConfig = DEFAULT_CONFIG;
+  readonly #create: (config: EngineConfig) => HydraCache;
 
-  constructor(config: EngineConfig = DEFAULTS) {
-    this.#config = config;
+  /** @internal Made by `HydraCache.local()`, which starts from the defaults. */
+  constructor(create: (config: EngineConfig) => HydraCache) {
+    this.#create = create;
   }
 
   /**
@@ -31,7 +25,7 @@ export class HydraCacheBuilder {
    * @default 300_000
    */
   defaultTtl(ms: Milliseconds): HydraCacheBuilder {
-    return this.#with({ defaultTtl: checkTtl(ms, "defaultTtl") });
+    return this.#with("defaultTtl", ms);
   }
 
   /**
@@ -40,27 +34,27 @@ export class HydraCacheBuilder {
    * @default 10_000
    */
   maxCapacity(entries: number): HydraCacheBuilder {
-    if (!Number.isSafeInteger(entries) || entries < 1) {
-      throw new CacheError(
-        "INVALID_OPTIONS",
-        `maxCapacity must be a positive integer, got ${describe(entries)}`,
-      );
-    }
-    return this.#with({ maxCapacity: entries });
+    return this.#with("maxCapacity", entries);
   }
 
   /**
-   * The largest encoded size, in bytes, of one entry (a positive integer, or `Infinity`).
+   * The largest size, in bytes, of one entry (a positive integer, or `Infinity`): the encoded size,
+   * or what `sizeOf` says for a codec that stores no bytes. A loaded value over it is returned but
+   * not stored (`stats().oversizeSkips`); `put` rejects `ENTRY_TOO_LARGE`.
    * @default 16 MiB
    */
   maxEntryBytes(bytes: number): HydraCacheBuilder {
-    if (!(Number.isSafeInteger(bytes) || bytes === Number.POSITIVE_INFINITY) || !(bytes > 0)) {
-      throw new CacheError(
-        "INVALID_OPTIONS",
-        `maxEntryBytes must be a positive integer or Infinity, got ${describe(bytes)}`,
-      );
-    }
-    return this.#with({ maxEntryBytes: bytes });
+    return this.#with("maxEntryBytes", bytes);
+  }
+
+  /**
+   * A hard bound on the sum of entry sizes (a positive integer, or `Infinity`); least recently used
+   * entries are evicted first (`stats().evictions`). `referenceCodec` stores no bytes: its entries
+   * count 0 unless `sizeOf` is given.
+   * @default 256 MiB
+   */
+  maxTotalBytes(bytes: number): HydraCacheBuilder {
+    return this.#with("maxTotalBytes", bytes);
   }
 
   /**
@@ -69,29 +63,61 @@ export class HydraCacheBuilder {
    */
   // biome-ignore lint/suspicious/noExplicitAny: a codec's stored form is its own business.
   codec(codec: CacheCodec<any>): HydraCacheBuilder {
-    if (typeof codec?.encode !== "function" || typeof codec.decode !== "function") {
-      throw new CacheError("INVALID_OPTIONS", "codec must have encode and decode functions");
-    }
-    return this.#with({ codec });
+    return this.#with("codec", codec);
   }
 
   /**
-   * The clock TTLs are measured against, in ms. Tests pass a fake one to move time by hand.
+   * The size in bytes of a value, for codecs whose stored form is not bytes (`referenceCodec`):
+   * what `maxEntryBytes`, `maxTotalBytes` and `stats().bytes` count for it.
+   *
+   * @example
+   * HydraCache.local().codec(referenceCodec).sizeOf((value) => JSON.stringify(value).length).build();
+   */
+  sizeOf(sizeOf: (value: unknown) => number): HydraCacheBuilder {
+    return this.#with("sizeOf", sizeOf);
+  }
+
+  /**
+   * The one time source (ms) for TTLs, stale windows and sync staleness; tests pass a fake one to
+   * move time by hand. Only timeouts wait in real time.
    * @default Date.now
    */
   clock(now: () => number): HydraCacheBuilder {
-    if (typeof now !== "function") {
-      throw new CacheError("INVALID_OPTIONS", `clock must be a function returning ms, got ${describe(now)}`);
-    }
-    return this.#with({ clock: now });
+    return this.#with("clock", now);
+  }
+
+  /**
+   * The default stale-while-revalidate window in ms for entries stored without one (`0`: off).
+   * @default 0
+   */
+  staleWhileRevalidate(ms: Milliseconds): HydraCacheBuilder {
+    return this.#with("staleWhileRevalidate", ms);
+  }
+
+  /**
+   * The default stale-if-error window in ms for entries stored without one (`0`: off).
+   * @default 0
+   */
+  staleIfError(ms: Milliseconds): HydraCacheBuilder {
+    return this.#with("staleIfError", ms);
+  }
+
+  /**
+   * How long a `getOrLoad` caller waits for a load by default, in ms (positive, or `Infinity`).
+   * @default Infinity
+   */
+  loaderTimeout(ms: Milliseconds): HydraCacheBuilder {
+    return this.#with("loaderTimeout", ms);
   }
 
   /** Builds the cache. The builder can be reused. */
   build(): HydraCache {
-    return new HydraCache(this.#config);
+    return this.#create(this.#config);
   }
 
-  #with(change: Partial<EngineConfig>): HydraCacheBuilder {
-    return new HydraCacheBuilder({ ...this.#config, ...change });
+  #with<Field extends keyof EngineConfig>(field: Field, value: unknown): HydraCacheBuilder {
+    const next = new HydraCacheBuilder(this.#create);
+    next.#config = Object.freeze({ ...this.#config, [field]: checkConfigField[field](value) });
+    return next;
   }
 }

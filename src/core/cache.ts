@@ -1,104 +1,45 @@
-import type { CacheCodec } from "../codec/codec.ts";
 import { HydraCacheBuilder } from "./builder.ts";
+import { checkConfig, type EngineConfig } from "./config.ts";
 import type { Entry } from "./entry.ts";
+import { EntryTable } from "./entry-table.ts";
 import { CacheError, describe, messageOf } from "./errors.ts";
-import { InFlightLoads, type Load } from "./inflight.ts";
+import { type CacheEvent, type CacheEventListener, Listeners } from "./events.ts";
+import { type Acquired, ENGINE, type EngineInternals, type EngineState } from "./internal-types.ts";
+import { type Loader, Loads } from "./loads.ts";
 import {
-  checkOptions,
   checkTag,
+  checkTags,
   type EntryOptionsInput,
-  type Milliseconds,
+  type LoadOptionsInput,
+  NO_OPTIONS,
+  type ResolvedCall,
   type ResolvedOptions,
-  resolveOptions,
+  resolveCall,
+  resolveEntry,
 } from "./options.ts";
 import { type CacheStats, StatsCounter } from "./stats.ts";
-import { EntryStore } from "./store.ts";
-import { TagIndex } from "./tag-index.ts";
 import { TypedCache } from "./typed.ts";
 
 /**
- * A loader: computes the value for a missing key. May return a value or a promise.
+ * What {@link HydraCache.applyInvalidation} takes: keys, tags, or everything to remove.
  *
  * @example
- * const loadUser: Loader<User> = () => db.users.findById(42);
+ * cache.applyInvalidation({ tags: ["table:users"] });
  */
-export type Loader<T> = () => T | Promise<T>;
-
-/** Everything a {@link HydraCache} is built from; see {@link HydraCacheBuilder}. */
-export interface EngineConfig {
-  readonly defaultTtl: Milliseconds;
-  readonly maxCapacity: number;
-  readonly maxEntryBytes: number;
-  // biome-ignore lint/suspicious/noExplicitAny: a codec's stored form is its own business.
-  readonly codec: CacheCodec<any>;
-  readonly clock: () => number;
+export interface InvalidationInput {
+  readonly keys?: readonly string[] | undefined;
+  readonly tags?: readonly string[] | undefined;
+  readonly all?: boolean | undefined;
 }
 
-/** Internal counts, for tests and soak runs that check the engine is clean at rest. */
-export interface EngineState {
-  /** Entries held by the store, expired ones included. */
-  readonly entries: number;
-  /** Loads currently in flight. */
-  readonly inFlight: number;
-  /** Tags carried by in-flight loads. */
-  readonly inFlightTags: number;
-  /** Tag-index keys that no stored entry backs (must always be 0). */
-  readonly danglingTagKeys: number;
-  /** Tags in the tag index. */
-  readonly tags: number;
-}
-
-/** Reads a cache's internal counts; not part of the public API. */
-export let inspectEngine: (cache: HydraCache) => EngineState;
-
-/** The engine's clock (the builder's `.clock`); not part of the public API. */
-export let clockOf: (cache: HydraCache) => () => number;
-
-/**
- * A load whose value arrives from outside, for adapters whose host runs the query between a
- * `get` and a `put` hook (Drizzle's `Cache`). It is a real engine load: callers join it, and an
- * invalidation that overtakes it keeps its value out of the store.
- */
-export interface ExternalLoad {
-  /** Delivers the value; `ttlMs` (when given) replaces the TTL chosen when the load started. */
-  complete(value: unknown, ttlMs?: number): void;
-  /** Fails the load: every waiter rejects with `LOADER_FAILED` whose `cause` is `error`. */
-  fail(error: unknown): void;
-}
-
-/** What {@link acquireEntry} found: a hit, a load to join, or a new load the caller must complete. */
-export type Acquired =
-  | { readonly kind: "hit"; readonly value: unknown }
-  | { readonly kind: "join"; readonly result: Promise<unknown> }
-  | { readonly kind: "start"; readonly load: ExternalLoad };
-
-/**
- * Looks `key` up synchronously and, on a miss with no load in flight, starts an external load.
- * For adapters inside this package; not part of the public API.
- */
-export let acquireEntry: (
-  cache: HydraCache,
-  key: string,
-  tags: readonly string[],
-  ttlMs: number | undefined,
-) => Acquired;
-
-/**
- * `cache.getOrLoad(key, options, loader)` where the options are computed by `optionsAtStart()`,
- * called only when a load starts: a hit or a join never computes them, and what it throws rejects
- * the call before any load is registered. For adapters inside this package (the row helpers, whose
- * table tags cost a walk of the query); not part of the public API.
- */
-export let getOrLoadWithOptionsAtStart: (
-  cache: HydraCache,
-  key: string,
-  optionsAtStart: () => EntryOptionsInput | undefined,
-  loader: Loader<unknown>,
-) => Promise<unknown>;
+/** A read that found an entry it cannot decode: removed, and handled as a miss. */
+const UNDECODABLE: unique symbol = Symbol("undecodable");
+const NONE: readonly string[] = Object.freeze([]);
+const INVALIDATION_FIELDS: readonly string[] = ["keys", "tags", "all", "type", "origin"];
 
 /**
  * The local async cache: typed reads, loads shared by concurrent callers (single-flight),
- * TTLs, tags, and invalidation that a running load can never undo.
+ * TTLs with stale windows, tags, and invalidation that a running load can never undo.
  *
  * @example
  * const cache = HydraCache.local().defaultTtl(60_000).maxCapacity(10_000).build();
@@ -108,19 +49,34 @@ export let getOrLoadWithOptionsAtStart: (
 export class HydraCache {
   readonly #config: EngineConfig;
   readonly #stats = new StatsCounter();
-  readonly #tagIndex = new TagIndex();
-  readonly #inFlight = new InFlightLoads();
-  readonly #store: EntryStore;
-  readonly #codec: CacheCodec<unknown>;
+  readonly #table: EntryTable;
+  readonly #loads: Loads;
+  readonly #listeners = new Listeners();
+  /** Installed by cross-instance sync: while it answers `false`, no stored value is served. */
+  #gate: (() => boolean) | undefined;
 
-  /** Use {@link HydraCache.local} to build one. */
-  constructor(config: EngineConfig) {
-    this.#config = config;
-    this.#codec = config.codec;
-    this.#store = new EntryStore(config.maxCapacity, (key, entry) => {
-      this.#tagIndex.remove(key, entry.tags);
-      this.#stats.evictions++;
-    });
+  /**
+   * Builds a cache from a configuration object (every field optional, validated like the builder's
+   * methods: `INVALID_OPTIONS`, thrown at once). {@link HydraCache.local} is the usual way in.
+   *
+   * @example
+   * const cache = new HydraCache({ maxCapacity: 1_000, defaultTtl: 60_000 });
+   */
+  constructor(config?: Partial<EngineConfig>) {
+    this.#config = checkConfig(config);
+    this.#table = new EntryTable(this.#config, this.#stats);
+    this.#loads = new Loads(this.#table, this.#stats, () => this.#serving());
+    const internals: EngineInternals = {
+      acquire: (key, tags, ttlMs) => this.#acquire(key, tags, ttlMs),
+      read: (key, call, loader, optionsAtStart) => this.#read(key, call, loader, optionsAtStart),
+      write: (key, value, options) => this.#write(key, value, options),
+      clock: this.#config.clock,
+      setServeGate: (gate) => {
+        this.#gate = gate;
+      },
+      inspect: () => this.#inspect(),
+    };
+    Object.defineProperty(this, ENGINE, { value: internals });
   }
 
   /**
@@ -130,178 +86,122 @@ export class HydraCache {
    * const cache = HydraCache.local().defaultTtl(300_000).build();
    */
   static local(): HydraCacheBuilder {
-    return new HydraCacheBuilder();
+    return new HydraCacheBuilder((config) => new HydraCache(config));
   }
 
-  static {
-    inspectEngine = (cache) => cache.#inspect();
-    clockOf = (cache) => cache.#config.clock;
-    acquireEntry = (cache, key, tags, ttlMs) => cache.#acquire(key, tags, ttlMs);
-    getOrLoadWithOptionsAtStart = (cache, key, optionsAtStart, loader) => {
-      try {
-        checkKey(key);
-        return cache.#lookupOrLoad(key, undefined, optionsAtStart, loader);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
-  }
-
-  /** The value stored under `key`, or `undefined` when missing or expired. A stored `null` is `null`. */
+  /**
+   * The value stored under `key`, or `undefined` when missing or expired; within its
+   * `staleWhileRevalidate` window, the expired value (no refresh). A stored `null` is `null`.
+   * Rejects `INVALID_KEY` for a non-string key, and `DECODE_FAILED` once for an entry that cannot
+   * be decoded (it is removed).
+   */
   async get<T>(key: string): Promise<T | undefined> {
     checkKey(key);
-    const entry = this.#store.get(key);
-    if (entry !== undefined) {
-      if (this.#isLive(entry)) {
-        const value = this.#decodeEntry(key, entry);
-        this.#stats.hits++;
-        return value as T;
-      }
-      this.#remove(key, entry);
+    if (!this.#serving()) {
+      this.#stats.bypassedReads++;
+      return undefined;
     }
-    this.#stats.misses++;
-    return undefined;
+    const entry = this.#table.lookup(key);
+    if (entry === undefined) {
+      this.#stats.misses++;
+      return undefined;
+    }
+    let value: unknown;
+    try {
+      value = this.#table.decode(key, entry);
+    } catch (error) {
+      this.#stats.misses++;
+      throw error;
+    }
+    this.#countServed(entry);
+    return value as T;
   }
 
-  /** Encodes and stores `value`; a load of the same key already running will not overwrite it. */
+  /**
+   * Encodes and stores `value`; a load of the same key already running will not overwrite it.
+   * Rejects `INVALID_KEY`, `INVALID_VALUE` (`undefined`), `INVALID_OPTIONS`, `ENCODE_FAILED`,
+   * `ENTRY_TOO_LARGE`.
+   */
   async put<T>(key: string, value: T, options?: EntryOptionsInput): Promise<void> {
     checkKey(key);
-    if (value === undefined) {
-      throw new CacheError(
-        "INVALID_VALUE",
-        `cannot put undefined under key ${describe(key)}: delete the key instead`,
-      );
-    }
-    const resolved = resolveOptions(options);
-    const stored = this.#encode(key, value);
-    if (this.#exceedsMaxBytes(stored)) {
-      throw new CacheError(
-        "ENTRY_TOO_LARGE",
-        `value for key ${describe(key)} encodes to ${(stored as Uint8Array).byteLength} bytes, over maxEntryBytes ${this.#config.maxEntryBytes}`,
-      );
-    }
-    this.#inFlight.invalidateKey(key);
-    this.#write(key, stored, resolved);
+    this.#write(key, value, resolveEntry(options));
   }
 
   /**
    * Returns the cached value, or runs `loader` once for all concurrent callers, stores its result
-   * with `options` and returns it. Every caller gets its own decoded copy.
+   * with `options` and returns it. Every caller gets its own decoded copy. Within the entry's
+   * `staleWhileRevalidate` window the expired value is returned at once and refreshed in the
+   * background. Rejects `INVALID_KEY`, `INVALID_OPTIONS`, `LOADER_FAILED` (cause: the loader's
+   * error), `LOADER_TIMEOUT`, `ABORTED`, `ENCODE_FAILED`, `DECODE_FAILED`.
    *
    * @example
    * const rows = await cache.getOrLoad("users:active", { ttl: 30_000, tags: ["users"] }, () => db.activeUsers());
    */
   getOrLoad<T>(key: string, loader: Loader<T>): Promise<T>;
-  getOrLoad<T>(key: string, options: EntryOptionsInput | undefined, loader: Loader<T>): Promise<T>;
+  getOrLoad<T>(key: string, options: LoadOptionsInput | undefined, loader: Loader<T>): Promise<T>;
   getOrLoad<T>(
     key: string,
-    optionsOrLoader: EntryOptionsInput | Loader<T> | undefined,
+    optionsOrLoader: LoadOptionsInput | Loader<T> | undefined,
     maybeLoader?: Loader<T>,
   ): Promise<T> {
     // Not `async`: with 10,000 callers joining one load, an async frame per caller doubles the
     // garbage. Bad input still rejects instead of throwing.
     try {
-      return this.#getOrLoad(key, optionsOrLoader, maybeLoader) as Promise<T>;
+      checkKey(key);
+      const loader =
+        maybeLoader === undefined && typeof optionsOrLoader === "function" ? optionsOrLoader : maybeLoader;
+      if (typeof loader !== "function") {
+        throw new CacheError(
+          "INVALID_OPTIONS",
+          `loader for key ${describe(key)} must be a function, got ${describe(loader)}`,
+        );
+      }
+      const options =
+        optionsOrLoader === loader ? undefined : (optionsOrLoader as LoadOptionsInput | undefined);
+      return this.#read(key, resolveCall(options), loader as Loader<unknown>, undefined) as Promise<T>;
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #getOrLoad(
-    key: string,
-    optionsOrLoader: EntryOptionsInput | Loader<unknown> | undefined,
-    maybeLoader: Loader<unknown> | undefined,
-  ): Promise<unknown> {
-    checkKey(key);
-    const loader =
-      maybeLoader === undefined && typeof optionsOrLoader === "function" ? optionsOrLoader : maybeLoader;
-    if (typeof loader !== "function") {
-      throw new CacheError(
-        "INVALID_OPTIONS",
-        `loader for key ${describe(key)} must be a function, got ${describe(loader)}`,
-      );
-    }
-    const options =
-      optionsOrLoader === loader ? undefined : (optionsOrLoader as EntryOptionsInput | undefined);
-    checkOptions(options);
-    return this.#lookupOrLoad(key, options, undefined, loader);
-  }
-
-  /**
-   * A hit, a join, or a new load with `options` (or, when given, what `optionsAtStart()` returns:
-   * called only when a load starts, so a hit or a join never computes them).
-   */
-  #lookupOrLoad(
-    key: string,
-    options: EntryOptionsInput | undefined,
-    optionsAtStart: (() => EntryOptionsInput | undefined) | undefined,
-    loader: Loader<unknown>,
-  ): Promise<unknown> {
-    const entry = this.#store.get(key);
-    if (entry !== undefined) {
-      if (this.#isLive(entry)) {
-        try {
-          const value = this.#codec.decode(entry.stored);
-          this.#stats.hits++;
-          return Promise.resolve(value);
-        } catch {
-          // An undecodable entry is a miss like an expired one: removed, then loaded again.
-        }
-      }
-      this.#remove(key, entry);
-    }
-    let load = this.#inFlight.get(key);
-    if (load === undefined) {
-      load = this.#startLoad(key, resolveOptions(optionsAtStart?.() ?? options), loader);
-    } else {
-      this.#stats.singleFlightJoins++;
-    }
-    this.#stats.misses++;
-    return load.result.then(load.toCaller);
-  }
-
   /** Alias of {@link HydraCache.getOrLoad}, for loaders that cannot fail. */
   getOrInsertWith<T>(key: string, loader: Loader<T>): Promise<T>;
-  getOrInsertWith<T>(key: string, options: EntryOptionsInput | undefined, loader: Loader<T>): Promise<T>;
+  getOrInsertWith<T>(key: string, options: LoadOptionsInput | undefined, loader: Loader<T>): Promise<T>;
   getOrInsertWith<T>(
     key: string,
-    optionsOrLoader: EntryOptionsInput | Loader<T> | undefined,
+    optionsOrLoader: LoadOptionsInput | Loader<T> | undefined,
     loader?: Loader<T>,
   ): Promise<T> {
-    return this.getOrLoad(key, optionsOrLoader as EntryOptionsInput, loader as Loader<T>);
+    return this.getOrLoad(key, optionsOrLoader as LoadOptionsInput, loader as Loader<T>);
   }
 
   /** Alias of {@link HydraCache.getOrLoad}, for fallible loaders (failures reject with `LOADER_FAILED`). */
   tryGetOrInsertWith<T>(key: string, loader: Loader<T>): Promise<T>;
-  tryGetOrInsertWith<T>(key: string, options: EntryOptionsInput | undefined, loader: Loader<T>): Promise<T>;
+  tryGetOrInsertWith<T>(key: string, options: LoadOptionsInput | undefined, loader: Loader<T>): Promise<T>;
   tryGetOrInsertWith<T>(
     key: string,
-    optionsOrLoader: EntryOptionsInput | Loader<T> | undefined,
+    optionsOrLoader: LoadOptionsInput | Loader<T> | undefined,
     loader?: Loader<T>,
   ): Promise<T> {
-    return this.getOrLoad(key, optionsOrLoader as EntryOptionsInput, loader as Loader<T>);
+    return this.getOrLoad(key, optionsOrLoader as LoadOptionsInput, loader as Loader<T>);
   }
 
-  /** `true` when a usable value is stored under `key`; an expired entry is removed and reported absent. */
+  /**
+   * `true` when a read would return a value for `key` (fresh, or within its stale-while-revalidate
+   * window); an entry past its windows is removed and reported absent. Rejects `INVALID_KEY`.
+   */
   async containsKey(key: string): Promise<boolean> {
     checkKey(key);
-    const entry = this.#store.peek(key);
-    if (entry === undefined) return false;
-    if (this.#isLive(entry)) return true;
-    this.#remove(key, entry);
-    return false;
+    return this.#serving() && this.#table.has(key);
   }
 
-  /** Removes one key (and makes a load of it that is running stale); `true` if a live entry was removed. */
+  /**
+   * Removes one key (and makes a load of it that is running stale); `true` if a live entry was
+   * removed. Rejects `INVALID_KEY`.
+   */
   async invalidateKey(key: string): Promise<boolean> {
     checkKey(key);
-    this.#inFlight.invalidateKey(key);
-    const entry = this.#store.peek(key);
-    if (entry === undefined) return false;
-    this.#remove(key, entry);
-    if (!this.#isLive(entry)) return false;
-    this.#stats.invalidations++;
-    return true;
+    return this.#invalidate([key], NONE, false, "local") > 0;
   }
 
   /** Alias of {@link HydraCache.invalidateKey}. */
@@ -309,31 +209,74 @@ export class HydraCache {
     return this.invalidateKey(key);
   }
 
-  /** Removes every entry carrying `tag` and makes loads carrying it stale; resolves to how many live entries were removed. */
+  /**
+   * Removes every entry carrying `tag` and makes loads carrying it stale; resolves to how many
+   * live entries were removed. Rejects `INVALID_OPTIONS` for a non-string tag.
+   */
   async invalidateTag(tag: string): Promise<number> {
     checkTag(tag);
-    this.#inFlight.invalidateTag(tag);
-    const now = this.#config.clock();
-    let removed = 0;
-    for (const key of this.#tagIndex.take(tag)) {
-      const entry = this.#store.peek(key) as Entry;
-      this.#remove(key, entry);
-      if (entry.expiresAt > now) removed++;
-    }
-    this.#stats.invalidations += removed;
-    return removed;
+    return this.#invalidate(NONE, [tag], false, "local");
   }
 
   /** Removes everything, tag mappings included, and makes every running load stale. */
   async flush(): Promise<void> {
-    this.#inFlight.invalidateAll();
-    this.#store.clear();
-    this.#tagIndex.clear();
+    this.#invalidate(NONE, NONE, true, "local");
+  }
+
+  /**
+   * Applies an invalidation that came from another instance: the same effect as the local calls
+   * (entries removed, covering loads made stale), reported to listeners with `origin: "remote"` so
+   * a transport never sends it back. Synchronous; throws `INVALID_OPTIONS` for anything but
+   * `{ keys?: string[], tags?: string[], all?: boolean }` (a {@link CacheEvent} is accepted too).
+   *
+   * @example
+   * cache.applyInvalidation({ tags: ["table:users"] }); // a message from another instance
+   */
+  applyInvalidation(event: InvalidationInput): void {
+    if (typeof event !== "object" || event === null) {
+      throw new CacheError(
+        "INVALID_OPTIONS",
+        `applyInvalidation needs { keys?, tags?, all? }, got ${describe(event)}`,
+      );
+    }
+    for (const name in event) {
+      // A CacheEvent (with its type and origin) is accepted as is, so events can be forwarded.
+      if (!INVALIDATION_FIELDS.includes(name)) {
+        throw new CacheError(
+          "INVALID_OPTIONS",
+          `applyInvalidation: unknown field ${describe(name)}: the known fields are keys, tags, all`,
+        );
+      }
+    }
+    const { keys, tags, all } = event;
+    if (all !== undefined && typeof all !== "boolean") {
+      throw new CacheError(
+        "INVALID_OPTIONS",
+        `applyInvalidation: all must be a boolean, got ${describe(all)}`,
+      );
+    }
+    const keyList = keys === undefined ? NONE : checkKeys(keys);
+    const tagList = tags === undefined ? NONE : checkTags(tags);
+    this.#invalidate(keyList, tagList, all === true, "remote");
+  }
+
+  /**
+   * Calls `listener` synchronously after every invalidation (see {@link CacheEvent}); returns the
+   * function that unsubscribes it. A cache with no listener pays nothing for this.
+   *
+   * @example
+   * const unsubscribe = cache.subscribe((event) => console.log(event));
+   */
+  subscribe(listener: CacheEventListener): () => void {
+    if (typeof listener !== "function") {
+      throw new CacheError("INVALID_OPTIONS", `subscribe needs a function, got ${describe(listener)}`);
+    }
+    return this.#listeners.add(listener);
   }
 
   /** A snapshot of the counters (a plain object, not live). */
   stats(): CacheStats {
-    return this.#stats.snapshot();
+    return this.#stats.snapshot(this.#loads.running, this.#table.bytes);
   }
 
   /**
@@ -347,149 +290,185 @@ export class HydraCache {
     return new TypedCache<T>(this, namespace);
   }
 
-  #startLoad(key: string, options: ResolvedOptions, loader: Loader<unknown>): Load {
-    const load = this.#inFlight.start(key, options.tags, (stored) => this.#decodeLoaded(key, stored));
-    this.#stats.loads++;
-    // `result` exists before the loader runs, so a loader that asks for its own key joins its load.
-    let run!: (outcome: unknown) => void;
-    load.result = new Promise((resolve) => {
-      run = resolve;
-    }).then(
-      (value) => {
-        this.#inFlight.finish(load);
-        return this.#storeLoaded(load, options, value);
-      },
-      (error: unknown) => {
-        this.#inFlight.finish(load);
-        throw new CacheError("LOADER_FAILED", `loader for key ${describe(key)} failed: ${messageOf(error)}`, {
-          cause: error,
-        });
-      },
-    );
-    try {
-      run(loader());
-    } catch (error) {
-      run(Promise.reject(error)); // a synchronous throw fails the load like a rejection
-    }
-    return load;
+  #serving(): boolean {
+    return this.#gate === undefined || this.#gate();
   }
 
-  #acquire(key: string, tags: readonly string[], ttlMs: number | undefined): Acquired {
-    const entry = this.#store.get(key);
-    if (entry !== undefined) {
-      if (this.#isLive(entry)) {
-        const value = this.#decodeEntry(key, entry);
-        this.#stats.hits++;
-        return { kind: "hit", value };
-      }
-      this.#remove(key, entry);
+  /**
+   * The one read path of `getOrLoad` and the row helpers: a hit (fresh, or stale within its window,
+   * which starts a background refresh), else a join or a new load. `optionsAtStart` (when given)
+   * computes the stored options only when a load starts.
+   */
+  #read(
+    key: string,
+    call: ResolvedCall,
+    loader: Loader<unknown>,
+    optionsAtStart: ((call: ResolvedCall) => ResolvedOptions) | undefined,
+  ): Promise<unknown> {
+    if (call.signal?.aborted) {
+      const reason = call.signal.reason;
+      throw new CacheError("ABORTED", `stopped waiting for key ${describe(key)}: ${messageOf(reason)}`, {
+        cause: reason,
+      });
     }
-    this.#stats.misses++;
-    const current = this.#inFlight.get(key);
+    const serving = this.#serving();
+    if (serving) {
+      const entry = this.#table.lookup(key);
+      if (entry !== undefined) {
+        const value = this.#decodeOrMiss(key, entry);
+        if (value !== UNDECODABLE) {
+          if (!this.#countServed(entry)) this.#refresh(key, call, loader, optionsAtStart);
+          return Promise.resolve(value);
+        }
+      }
+      this.#stats.misses++;
+    } else {
+      this.#stats.bypassedReads++;
+    }
+    let load = this.#loads.current(key);
+    if (load === undefined) {
+      load = this.#loads.start(
+        key,
+        optionsAtStart === undefined ? call : optionsAtStart(call),
+        loader,
+        !serving,
+      );
+    } else {
+      this.#stats.singleFlightJoins++;
+    }
+    return this.#loads.wait(load, call.timeoutMs ?? this.#config.loaderTimeout, call.signal);
+  }
+
+  /** Starts a background load of a stale entry, unless one is running; its outcome reaches no caller. */
+  #refresh(
+    key: string,
+    call: ResolvedCall,
+    loader: Loader<unknown>,
+    optionsAtStart: ((call: ResolvedCall) => ResolvedOptions) | undefined,
+  ): void {
+    if (this.#loads.current(key) !== undefined) return;
+    let options: ResolvedOptions;
+    try {
+      options = optionsAtStart === undefined ? call : optionsAtStart(call);
+    } catch {
+      return; // the caller already has its stale value; a later read tries again
+    }
+    this.#loads.start(key, options, loader, false).result.catch(() => {
+      // A failed refresh leaves the stale value until its window ends; errors are never cached.
+    });
+  }
+
+  /** Counts a served entry as a hit or a stale hit; returns whether it was fresh. */
+  #countServed(entry: Entry): boolean {
+    const fresh = this.#table.isFresh(entry);
+    if (fresh) this.#stats.hits++;
+    else this.#stats.staleHits++;
+    return fresh;
+  }
+
+  #decodeOrMiss(key: string, entry: Entry): unknown {
+    try {
+      return this.#table.decode(key, entry);
+    } catch {
+      return UNDECODABLE; // removed by decode: loaded again like a missing entry
+    }
+  }
+
+  /** Drizzle's hook lookup: a fresh hit, a load to join, or a new external load (see `ExternalLoad`). */
+  #acquire(key: string, tags: readonly string[], ttlMs: number | undefined): Acquired {
+    checkKey(key);
+    const serving = this.#serving();
+    if (serving) {
+      const entry = this.#table.lookup(key);
+      // The host runs the query itself, so a stale entry is a miss: there is nothing to refresh it with.
+      if (entry !== undefined && this.#table.isFresh(entry)) {
+        const value = this.#decodeOrMiss(key, entry);
+        if (value !== UNDECODABLE) {
+          this.#stats.hits++;
+          return { kind: "hit", value };
+        }
+      }
+      this.#stats.misses++;
+    } else {
+      this.#stats.bypassedReads++;
+    }
+    const current = this.#loads.current(key);
     if (current !== undefined) {
       this.#stats.singleFlightJoins++;
-      return { kind: "join", result: current.result.then(current.toCaller) };
+      return { kind: "join", result: this.#loads.wait(current, Number.POSITIVE_INFINITY, undefined) };
     }
-    const options = { ttlMs, tags };
-    let deliver!: (value: unknown) => void;
-    let fail!: (error: unknown) => void;
-    const arrival = new Promise((resolve, reject) => {
-      deliver = resolve;
-      fail = reject;
-    });
-    this.#startLoad(key, options, () => arrival).result.catch(() => {
-      // Waiters see the failure through their own joins; the load itself needs no handler.
-    });
-    return {
-      kind: "start",
-      load: {
-        complete(value, lateTtlMs) {
-          if (lateTtlMs !== undefined) options.ttlMs = lateTtlMs;
-          deliver(value);
-        },
-        fail,
-      },
-    };
+    const options: ResolvedOptions = { ...NO_OPTIONS, ttlMs, tags: checkTags(tags) };
+    return { kind: "start", load: this.#loads.startExternal(key, options, !serving) };
   }
 
-  #storeLoaded(load: Load, options: ResolvedOptions, value: unknown): unknown {
-    if (value === undefined) return undefined;
-    const stored = this.#encode(load.key, value);
-    if (load.stale) this.#stats.staleLoadDiscards++;
-    else if (!this.#exceedsMaxBytes(stored)) this.#write(load.key, stored, options);
-    return stored;
-  }
-
-  #decodeLoaded(key: string, stored: unknown): unknown {
-    if (stored === undefined) return undefined;
-    try {
-      return this.#codec.decode(stored);
-    } catch (error) {
-      throw decodeFailed(key, error);
-    }
-  }
-
-  #write(key: string, stored: unknown, options: ResolvedOptions): void {
-    const ttl = options.ttlMs ?? this.#config.defaultTtl;
-    const previous = this.#store.peek(key);
-    if (previous !== undefined) this.#tagIndex.remove(key, previous.tags);
-    this.#store.set(key, { stored, expiresAt: this.#config.clock() + ttl, tags: options.tags });
-    this.#tagIndex.add(key, options.tags);
-  }
-
-  #remove(key: string, entry: Entry): void {
-    this.#store.delete(key);
-    this.#tagIndex.remove(key, entry.tags);
-  }
-
-  #isLive(entry: Entry): boolean {
-    return entry.expiresAt === Number.POSITIVE_INFINITY || entry.expiresAt > this.#config.clock();
-  }
-
-  #exceedsMaxBytes(stored: unknown): boolean {
-    return stored instanceof Uint8Array && stored.byteLength > this.#config.maxEntryBytes;
-  }
-
-  #encode(key: string, value: unknown): unknown {
-    try {
-      return this.#codec.encode(value);
-    } catch (error) {
+  /** `put` after its options are resolved (a typed view adds its namespace tag). */
+  #write(key: string, value: unknown, options: ResolvedOptions): void {
+    if (value === undefined) {
       throw new CacheError(
-        "ENCODE_FAILED",
-        `cannot encode the value for key ${describe(key)}: ${messageOf(error)}`,
-        {
-          cause: error,
-        },
+        "INVALID_VALUE",
+        `cannot put undefined under key ${describe(key)}: delete the key instead`,
       );
     }
+    const { stored, bytes } = this.#table.encode(key, value);
+    if (!this.#table.fits(bytes)) {
+      throw new CacheError(
+        "ENTRY_TOO_LARGE",
+        `value for key ${describe(key)} is ${bytes} bytes, over the ${this.#table.maxEntryBytes}-byte limit (maxEntryBytes, maxTotalBytes)`,
+      );
+    }
+    this.#loads.invalidateKey(key);
+    this.#table.write(key, stored, bytes, options);
+    if (this.#listeners.active) this.#listeners.emit({ type: "invalidate", keys: [key], origin: "local" });
   }
 
-  /** Decodes a stored entry; one that cannot be decoded is removed and counted as a miss. */
-  #decodeEntry(key: string, entry: Entry): unknown {
-    try {
-      return this.#codec.decode(entry.stored);
-    } catch (error) {
-      this.#remove(key, entry);
-      this.#stats.misses++;
-      throw decodeFailed(key, error);
+  /** The one invalidation path: loads made stale, entries removed, listeners told. Returns live entries removed. */
+  #invalidate(
+    keys: readonly string[],
+    tags: readonly string[],
+    all: boolean,
+    origin: CacheEvent["origin"],
+  ): number {
+    let removed = 0;
+    if (all) {
+      this.#loads.invalidateAll();
+      this.#table.clear();
     }
+    for (const key of keys) {
+      this.#loads.invalidateKey(key);
+      if (this.#table.removeKey(key)) removed++;
+    }
+    for (const tag of tags) {
+      this.#loads.invalidateTag(tag);
+      removed += this.#table.removeTag(tag);
+    }
+    this.#stats.invalidations += removed;
+    if (this.#listeners.active) this.#listeners.emit(eventOf(keys, tags, all, origin));
+    return removed;
   }
 
   #inspect(): EngineState {
-    let danglingTagKeys = 0;
-    let tags = 0;
-    for (const [tag, keys] of this.#tagIndex.entries()) {
-      tags++;
-      for (const key of keys) if (!this.#store.peek(key)?.tags.includes(tag)) danglingTagKeys++;
-    }
     return {
-      entries: this.#store.size,
-      inFlight: this.#inFlight.size,
-      inFlightTags: this.#inFlight.tagCount,
-      danglingTagKeys,
-      tags,
+      entries: this.#table.size,
+      inFlight: this.#loads.size,
+      inFlightTags: this.#loads.tagCount,
+      ...this.#table.inspect(),
     };
   }
+}
+
+function eventOf(
+  keys: readonly string[],
+  tags: readonly string[],
+  all: boolean,
+  origin: CacheEvent["origin"],
+): CacheEvent {
+  return {
+    type: "invalidate",
+    ...(keys.length > 0 ? { keys } : {}),
+    ...(tags.length > 0 ? { tags } : {}),
+    ...(all ? { all: true as const } : {}),
+    origin,
+  };
 }
 
 function checkKey(key: unknown): asserts key is string {
@@ -498,12 +477,10 @@ function checkKey(key: unknown): asserts key is string {
   }
 }
 
-function decodeFailed(key: string, error: unknown): CacheError {
-  return new CacheError(
-    "DECODE_FAILED",
-    `cannot decode the value for key ${describe(key)}: ${messageOf(error)}`,
-    {
-      cause: error,
-    },
-  );
+function checkKeys(keys: unknown): readonly string[] {
+  if (!Array.isArray(keys)) {
+    throw new CacheError("INVALID_KEY", `keys must be an array of strings, got ${describe(keys)}`);
+  }
+  for (const key of keys) checkKey(key);
+  return keys as string[];
 }

@@ -12,6 +12,8 @@ export type CacheErrorCode =
   | "INVALID_VALUE"
   | "INVALID_OPTIONS"
   | "ENTRY_TOO_LARGE"
+  | "LOADER_TIMEOUT"
+  | "ABORTED"
   | "MISSING_KEY"
   | "ROW_NOT_FOUND";
 
@@ -46,13 +48,27 @@ export class CacheError extends Error {
   }
 }
 
-/** Renders a user-supplied value for an error message without throwing on exotic input. */
+/** The longest string {@link describe} renders in full; longer ones are cut with an ellipsis. */
+const MAX_DESCRIBED = 64;
+
+/**
+ * Renders a user-supplied value for an error message without throwing on exotic input, and
+ * without printing it whole: a function is `a function` (with its name, if any), never its source;
+ * a long string is cut with an ellipsis and its length.
+ */
 export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "symbol" || typeof value === "function") return String(value);
+  if (typeof value === "string") return cut(JSON.stringify(value), value.length);
+  if (typeof value === "bigint") return cut(`${value}n`, 0);
+  if (typeof value === "function") return value.name ? `a function (${describe(value.name)})` : "a function";
+  if (typeof value === "symbol") return cut(String(value), 0);
   if (value === null || typeof value !== "object") return String(value);
   return Array.isArray(value) ? "an array" : "an object";
+}
+
+/** `text` cut after {@link MAX_DESCRIBED} characters, with an ellipsis and (when given) the full length. */
+function cut(text: string, length: number): string {
+  if (text.length <= MAX_DESCRIBED + 2) return text;
+  return `${text.slice(0, MAX_DESCRIBED)}…${length > 0 ? ` (${length} characters)` : ""}`;
 }
 
 /** The message of a thrown value, for wrapping it in a {@link CacheError}: `error.message`, else `String(error)`. */

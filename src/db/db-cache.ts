@@ -1,5 +1,6 @@
 import type { HydraCache } from "../core/cache.ts";
 import { CacheError, describe } from "../core/errors.ts";
+import { engineOf } from "../core/internal.ts";
 import {
   collectionKey,
   type EntityDescriptor,
@@ -27,9 +28,7 @@ export class DbCache {
 
   /** Wraps `cache`; `namespace` prefixes every physical key (`""` for none). */
   constructor(cache: HydraCache, namespace: string) {
-    if (typeof (cache as { getOrLoad?: unknown } | null)?.getOrLoad !== "function") {
-      throw new CacheError("INVALID_OPTIONS", `DbCache needs a HydraCache, got ${describe(cache)}`);
-    }
+    engineOf(cache, "DbCache"); // INVALID_OPTIONS now, not a TypeError at the first fetch
     if (typeof namespace !== "string") {
       throw new CacheError(
         "INVALID_OPTIONS",

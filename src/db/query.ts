@@ -1,7 +1,8 @@
-import type { HydraCache, Loader } from "../core/cache.ts";
+import type { HydraCache } from "../core/cache.ts";
 import { CacheError, describe, messageOf } from "../core/errors.ts";
 import { getOrLoadWithOptionsAtStart } from "../core/internal.ts";
 import { type CacheKeyBuilder, escapeSegment } from "../core/key.ts";
+import type { Loader } from "../core/loads.ts";
 import { CacheOptions, checkTtl, type Milliseconds } from "../core/options.ts";
 import type { TagSet } from "../core/tags.ts";
 import {

@@ -170,7 +170,9 @@ test("error messages render exotic values without throwing", async () => {
   const cache = HydraCache.local().build();
   await rejectsWith(cache.get(10n as never), "INVALID_KEY", /10n/);
   await rejectsWith(cache.get(Symbol("sym") as never), "INVALID_KEY", /Symbol\(sym\)/);
-  await rejectsWith(cache.get((() => 1) as never), "INVALID_KEY", /=>/);
+  // A function is described, never printed: its source could be long or secret.
+  const error = await rejectsWith(cache.get((() => 1) as never), "INVALID_KEY", /a function/);
+  assert.not.match(error.message, /=>/);
   await rejectsWith(cache.get([] as never), "INVALID_KEY", /an array/);
   await rejectsWith(cache.get({} as never), "INVALID_KEY", /an object/);
 });

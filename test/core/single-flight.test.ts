@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { getOrLoadWithOptionsAtStart, inspectEngine } from "../../src/core/cache.ts";
+import { getOrLoadWithOptionsAtStart, inspectEngine } from "../../src/core/internal.ts";
 import { HydraCache } from "../../src/index.ts";
 import { gate, rejectsWith, settle } from "./helpers.ts";
 
@@ -113,6 +113,11 @@ test("getOrLoad: hits never start or join a load", async () => {
     staleLoadDiscards: 0,
     invalidations: 0,
     evictions: 0,
+    inFlight: 0,
+    staleHits: 0,
+    bypassedReads: 0,
+    bytes: 1, // the encoded 1
+    oversizeSkips: 0,
   });
 });
 

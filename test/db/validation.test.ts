@@ -176,6 +176,11 @@ test("bad input rejects without touching the engine: no entry, no in-flight load
     staleLoadDiscards: 0,
     invalidations: 0,
     evictions: 0,
+    inFlight: 0,
+    staleHits: 0,
+    bypassedReads: 0,
+    bytes: 0,
+    oversizeSkips: 0,
   });
 });
 

@@ -130,3 +130,21 @@ new HydraDrizzleCache(cache, { strategy: "always" });
 new HydraDrizzleCache(cache, { ttl: "1m" });
 
 export { cachedDb };
+
+// 0.2: tags must be a list, never a bare string (a string is an iterable of characters).
+// @ts-expect-error tags: "users" would tag the entry u, s, e, r
+await cache.put("k", 1, { tags: "users" });
+await cache.put("k", 1, { tags: ["users"], staleWhileRevalidate: 1_000, staleIfError: 60_000 });
+// The loader receives its key and an abort signal.
+const contextual = await cache.getOrLoad(
+  "k",
+  { timeout: 100 },
+  ({ key, signal }) => `${key}:${signal.aborted}`,
+);
+expectType<string, typeof contextual>(true);
+const unsubscribe = cache.subscribe((event) => {
+  expectType<"local" | "remote", typeof event.origin>(true);
+});
+unsubscribe();
+cache.applyInvalidation({ tags: ["users"] });
+expectType<number, CacheStats["bytes"]>(true);

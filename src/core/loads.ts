@@ -1,0 +1,383 @@
+import type { EntryTable } from "./entry-table.ts";
+import { CacheError, describe, messageOf } from "./errors.ts";
+import type { Milliseconds, ResolvedOptions } from "./options.ts";
+import type { StatsCounter } from "./stats.ts";
+
+/**
+ * What a loader receives: the key it loads, and a signal that aborts once every caller waiting
+ * for this load has stopped waiting (aborted or timed out). A loader may ignore it.
+ *
+ * @example
+ * const loader: Loader<User> = ({ key, signal }) => fetchUser(key, { signal });
+ */
+export interface LoaderContext {
+  /** The key being loaded (the physical key, namespace included). */
+  readonly key: string;
+  /** Aborts when no caller waits for this load any more; never because one caller of several left. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A loader: computes the value for a missing key. May return a value or a promise.
+ *
+ * @example
+ * const loadUser: Loader<User> = () => db.users.findById(42);
+ */
+export type Loader<T> = (context: LoaderContext) => T | Promise<T>;
+
+/**
+ * A load whose value arrives from outside, for adapters whose host runs the query between a
+ * `get` and a `put` hook (Drizzle's `Cache`). It is a real engine load: callers join it, and an
+ * invalidation that overtakes it keeps its value out of the store.
+ */
+export interface ExternalLoad {
+  /**
+   * Delivers the value; `ttlMs` (when given) replaces the TTL chosen when the load started. A value
+   * the codec cannot encode fails every waiter with `ENCODE_FAILED`, and `complete` throws that
+   * same error, so the statement that ran the query gets the outcome its joiners get.
+   */
+  complete(value: unknown, ttlMs?: number): void;
+  /** Fails the load: every waiter rejects with `LOADER_FAILED` whose `cause` is `error`. */
+  fail(error: unknown): void;
+}
+
+/** One running load, shared by every caller that joined it. */
+export interface Load {
+  readonly key: string;
+  /** What the result is stored with (an external load's TTL may change when it completes). */
+  options: ResolvedOptions;
+  /**
+   * The load's generation check: set when an invalidation that covers the load (its key, one of
+   * its tags, or a flush) happens while it runs. A stale load's result reaches its callers but
+   * is never stored, and no caller joins it any more.
+   */
+  stale: boolean;
+  /** Started while the cache could not serve stored values (sync down): its result is never stored. */
+  readonly noStore: boolean;
+  /** Fed by an adapter (see {@link ExternalLoad}): no stale-if-error answer, the host sees the error. */
+  readonly external: boolean;
+  settled: boolean;
+  /** Callers still waiting; when the last one leaves early, the loader's signal aborts. */
+  waiting: number;
+  /** The loader's abort controller, made only when the loader reads `signal`. */
+  controller: AbortController | undefined;
+  abandoned: boolean;
+  /** Answered by a stale-if-error value: each caller's copy counts as a stale hit. */
+  fellBack: boolean;
+  /** Settles with the codec's output, or `undefined` when the loader returned `undefined`. */
+  readonly result: Promise<unknown>;
+  resolve: (stored: unknown) => void;
+  reject: (error: unknown) => void;
+  /** Turns `result` into one caller's own decoded copy (one function per load, not per caller). */
+  readonly toCaller: (stored: unknown) => unknown;
+}
+
+/**
+ * The load lifecycle: starting a load, callers joining and waiting for it (each with its own
+ * timeout and abort signal), settling it, and storing its result unless an invalidation overtook
+ * it. The in-flight index maps key → current load and tag → current loads, so an invalidation
+ * marks exactly the loads it covers; only current (non-stale) loads are indexed, so at rest both
+ * maps are empty and a tag costs nothing once no load carries it.
+ */
+export class Loads {
+  readonly #table: EntryTable;
+  readonly #stats: StatsCounter;
+  /** Whether stored values may be served now (false while cross-instance sync is down). */
+  readonly #canServe: () => boolean;
+  readonly #byKey = new Map<string, Load>();
+  readonly #byTag = new Map<string, Set<Load>>();
+  #running = 0;
+
+  constructor(table: EntryTable, stats: StatsCounter, canServe: () => boolean) {
+    this.#table = table;
+    this.#stats = stats;
+    this.#canServe = canServe;
+  }
+
+  /** The current load for `key`, if any. */
+  current(key: string): Load | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** Starts a load of `key` that runs `loader`, registered as the key's current load. */
+  start(key: string, options: ResolvedOptions, loader: Loader<unknown>, noStore: boolean): Load {
+    const load = this.#register(key, options, noStore, false);
+    const loads = this;
+    const context: LoaderContext = {
+      key,
+      get signal() {
+        return loads.#signalOf(load);
+      },
+    };
+    let output: unknown;
+    try {
+      output = loader(context);
+    } catch (error) {
+      this.#fail(load, error); // a synchronous throw fails the load like a rejection
+      return load;
+    }
+    if (isThenable(output)) {
+      Promise.resolve(output).then(
+        (value) => this.#settle(load, value),
+        (error: unknown) => this.#fail(load, error),
+      );
+    } else {
+      this.#settle(load, output);
+    }
+    return load;
+  }
+
+  /** Starts a load whose value an adapter delivers (see {@link ExternalLoad}). */
+  startExternal(key: string, options: ResolvedOptions, noStore: boolean): ExternalLoad {
+    const load = this.#register(key, options, noStore, true);
+    load.result.catch(() => {
+      // Waiters see the failure through their own joins; the load itself needs no handler.
+    });
+    return {
+      complete: (value, ttlMs) => {
+        if (load.settled) return;
+        if (ttlMs !== undefined) load.options = { ...load.options, ttlMs };
+        const error = this.#settle(load, value);
+        if (error !== undefined) throw error;
+      },
+      fail: (error) => {
+        if (!load.settled) this.#fail(load, error);
+      },
+    };
+  }
+
+  /**
+   * One caller waiting for `load`: its own decoded copy of the result, or the load's error. With a
+   * timeout it waits at most that long, then gets a usable stale value or rejects
+   * `LOADER_TIMEOUT`; with a signal it rejects `ABORTED` when the signal aborts. Leaving early
+   * never stops the load (it is still stored unless overtaken); the last caller to leave aborts the
+   * loader's own signal.
+   */
+  wait(load: Load, timeoutMs: Milliseconds, signal: AbortSignal | undefined): Promise<unknown> {
+    load.waiting++;
+    if (timeoutMs === Number.POSITIVE_INFINITY && signal === undefined)
+      return load.result.then(load.toCaller);
+    return new Promise((resolve, reject) => {
+      let done = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = () => {
+        done = true;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const leave = () => {
+        finish();
+        if (--load.waiting === 0 && !load.settled) this.#abandon(load);
+      };
+      const onAbort = () => {
+        if (done) return;
+        leave();
+        const reason = (signal as AbortSignal).reason;
+        reject(
+          new CacheError("ABORTED", `stopped waiting for key ${describe(load.key)}: ${messageOf(reason)}`, {
+            cause: reason,
+          }),
+        );
+      };
+      load.result.then(
+        (stored) => {
+          if (done) return;
+          finish();
+          try {
+            resolve(load.toCaller(stored));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error: unknown) => {
+          if (done) return;
+          finish();
+          reject(error);
+        },
+      );
+      if (timeoutMs !== Number.POSITIVE_INFINITY) {
+        timer = setTimeout(() => {
+          if (done) return;
+          leave();
+          try {
+            resolve(this.#staleAfterTimeout(load, timeoutMs));
+          } catch (error) {
+            reject(error);
+          }
+        }, timeoutMs);
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Makes the current load of `key` stale. */
+  invalidateKey(key: string): void {
+    const load = this.#byKey.get(key);
+    if (load !== undefined) this.#makeStale(load);
+  }
+
+  /** Makes every current load carrying `tag` stale. */
+  invalidateTag(tag: string): void {
+    const loads = this.#byTag.get(tag);
+    if (loads !== undefined) for (const load of [...loads]) this.#makeStale(load);
+  }
+
+  /** Makes every current load stale. */
+  invalidateAll(): void {
+    for (const load of [...this.#byKey.values()]) this.#makeStale(load);
+  }
+
+  /** How many loads are running now, stale ones included. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** How many loads are current (not overtaken). */
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** How many tags current loads carry. */
+  get tagCount(): number {
+    return this.#byTag.size;
+  }
+
+  #register(key: string, options: ResolvedOptions, noStore: boolean, external: boolean): Load {
+    let resolve!: (stored: unknown) => void;
+    let reject!: (error: unknown) => void;
+    const result = new Promise<unknown>((onValue, onError) => {
+      resolve = onValue;
+      reject = onError;
+    });
+    const table = this.#table;
+    const stats = this.#stats;
+    const load: Load = {
+      key,
+      options,
+      stale: false,
+      noStore,
+      external,
+      settled: false,
+      waiting: 0,
+      controller: undefined,
+      abandoned: false,
+      fellBack: false,
+      result,
+      resolve,
+      reject,
+      toCaller: (stored) => {
+        if (stored === undefined) return undefined;
+        if (load.fellBack) stats.staleHits++;
+        return table.decodeLoaded(key, stored);
+      },
+    };
+    this.#byKey.set(key, load);
+    for (const tag of options.tags) {
+      const loads = this.#byTag.get(tag);
+      if (loads === undefined) this.#byTag.set(tag, new Set([load]));
+      else loads.add(load);
+    }
+    this.#running++;
+    this.#stats.loads++;
+    return load;
+  }
+
+  /** Stores (or discards) a loaded value and hands it to the waiters; returns the encoding error, if any. */
+  #settle(load: Load, value: unknown): CacheError | undefined {
+    this.#finish(load);
+    if (value === undefined) {
+      load.resolve(undefined);
+      return undefined;
+    }
+    let encoded: { stored: unknown; bytes: number };
+    try {
+      encoded = this.#table.encode(load.key, value);
+    } catch (error) {
+      load.reject(error);
+      return error as CacheError;
+    }
+    if (load.stale) this.#stats.staleLoadDiscards++;
+    else if (load.noStore) {
+      // Sync was down when the load started: its callers get it, the store never does.
+    } else if (this.#table.fits(encoded.bytes))
+      this.#table.write(load.key, encoded.stored, encoded.bytes, load.options);
+    else this.#stats.oversizeSkips++;
+    load.resolve(encoded.stored);
+    return undefined;
+  }
+
+  /** A failed load: waiters get a usable stale-if-error value, else `LOADER_FAILED`. Nothing is stored. */
+  #fail(load: Load, error: unknown): void {
+    this.#finish(load);
+    const fallback = load.external || !this.#canServe() ? undefined : this.#table.fallback(load.key, "error");
+    if (fallback !== undefined) {
+      load.fellBack = true;
+      load.resolve(fallback.stored);
+      return;
+    }
+    load.reject(
+      new CacheError("LOADER_FAILED", `loader for key ${describe(load.key)} failed: ${messageOf(error)}`, {
+        cause: error,
+      }),
+    );
+  }
+
+  /** What a caller whose timeout ran out gets: a usable stale value (its own copy), else `LOADER_TIMEOUT`. */
+  #staleAfterTimeout(load: Load, timeoutMs: Milliseconds): unknown {
+    const entry = this.#canServe() ? this.#table.fallback(load.key, "read") : undefined;
+    if (entry === undefined) {
+      throw new CacheError(
+        "LOADER_TIMEOUT",
+        `the load of key ${describe(load.key)} did not settle within ${timeoutMs} ms (it goes on, and is stored if nothing overtakes it)`,
+      );
+    }
+    const value = this.#table.decode(load.key, entry);
+    this.#stats.staleHits++;
+    return value;
+  }
+
+  #finish(load: Load): void {
+    load.settled = true;
+    this.#running--;
+    if (!load.stale) this.#unregister(load);
+  }
+
+  #signalOf(load: Load): AbortSignal {
+    if (load.controller === undefined) {
+      load.controller = new AbortController();
+      if (load.abandoned) load.controller.abort(abandonedReason(load));
+    }
+    return load.controller.signal;
+  }
+
+  #abandon(load: Load): void {
+    load.abandoned = true;
+    load.controller?.abort(abandonedReason(load));
+  }
+
+  #makeStale(load: Load): void {
+    load.stale = true;
+    this.#unregister(load);
+  }
+
+  #unregister(load: Load): void {
+    // Identity check: a newer load for the same key may own the slot.
+    if (this.#byKey.get(load.key) === load) this.#byKey.delete(load.key);
+    for (const tag of load.options.tags) {
+      const loads = this.#byTag.get(tag);
+      if (loads?.delete(load) && loads.size === 0) this.#byTag.delete(tag);
+    }
+  }
+}
+
+function abandonedReason(load: Load): CacheError {
+  return new CacheError("ABORTED", `every caller of the load of key ${describe(load.key)} stopped waiting`);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
