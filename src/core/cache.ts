@@ -113,7 +113,7 @@ export class HydraCache {
       this.#stats.misses++;
       throw error;
     }
-    this.#countServed(entry);
+    this.#countServed();
     return value as T;
   }
 
@@ -317,7 +317,7 @@ export class HydraCache {
       if (entry !== undefined) {
         const value = this.#decodeOrMiss(key, entry);
         if (value !== UNDECODABLE) {
-          if (!this.#countServed(entry)) this.#refresh(key, call, loader, optionsAtStart);
+          if (!this.#countServed()) this.#refresh(key, call, loader, optionsAtStart);
           return Promise.resolve(value);
         }
       }
@@ -358,9 +358,9 @@ export class HydraCache {
     });
   }
 
-  /** Counts a served entry as a hit or a stale hit; returns whether it was fresh. */
-  #countServed(entry: Entry): boolean {
-    const fresh = this.#table.isFresh(entry);
+  /** Counts the entry the last lookup found as a hit or a stale hit; returns whether it was fresh. */
+  #countServed(): boolean {
+    const fresh = this.#table.wasFresh;
     if (fresh) this.#stats.hits++;
     else this.#stats.staleHits++;
     return fresh;
@@ -381,7 +381,7 @@ export class HydraCache {
     if (serving) {
       const entry = this.#table.lookup(key);
       // The host runs the query itself, so a stale entry is a miss: there is nothing to refresh it with.
-      if (entry !== undefined && this.#table.isFresh(entry)) {
+      if (entry !== undefined && this.#table.wasFresh) {
         const value = this.#decodeOrMiss(key, entry);
         if (value !== UNDECODABLE) {
           this.#stats.hits++;

@@ -23,6 +23,8 @@ export class EntryTable {
   readonly #tagIndex = new TagIndex();
   /** The largest entry that can be stored: `maxEntryBytes`, and never more than `maxTotalBytes`. */
   readonly #maxEntryBytes: number;
+  /** Whether the entry the last lookup returned was within its TTL (one clock read per lookup). */
+  #fresh = false;
 
   constructor(config: EngineConfig, stats: StatsCounter) {
     this.#config = config;
@@ -34,23 +36,18 @@ export class EntryTable {
     });
   }
 
-  /** The engine's clock. */
-  now(): number {
-    return this.#config.clock();
-  }
-
   /**
    * The entry under `key` if a read may serve it: fresh, or expired but within its
-   * stale-while-revalidate window (see {@link EntryTable.isFresh}). An entry past every window is
+   * stale-while-revalidate window (see {@link EntryTable.wasFresh}). An entry past every window is
    * removed; one still inside its stale-if-error window is kept for a failed load.
    */
   lookup(key: string): Entry | undefined {
     return this.#usable(key, this.#store.get(key));
   }
 
-  /** Whether an entry {@link EntryTable.lookup} returned is within its TTL. */
-  isFresh(entry: Entry): boolean {
-    return entry.expiresAt === Number.POSITIVE_INFINITY || entry.expiresAt > this.#config.clock();
+  /** Whether the entry the last {@link EntryTable.lookup} returned is within its TTL (else stale but usable). */
+  get wasFresh(): boolean {
+    return this.#fresh;
   }
 
   /**
@@ -133,6 +130,7 @@ export class EntryTable {
       staleUntil: expiresAt + (options.staleWhileRevalidateMs ?? config.staleWhileRevalidate),
       errorUntil: expiresAt + (options.staleIfErrorMs ?? config.staleIfError),
       tags: options.tags,
+      used: false,
     });
     this.#tagIndex.add(key, options.tags);
   }
@@ -190,8 +188,13 @@ export class EntryTable {
   }
 
   #usable(key: string, entry: Entry | undefined): Entry | undefined {
-    if (entry === undefined || entry.expiresAt === Number.POSITIVE_INFINITY) return entry;
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt === Number.POSITIVE_INFINITY) {
+      this.#fresh = true;
+      return entry;
+    }
     const now = this.#config.clock();
+    this.#fresh = entry.expiresAt > now;
     if (entry.staleUntil > now) return entry; // fresh, or within its stale-while-revalidate window
     if (entry.errorUntil <= now) this.#remove(key, entry);
     return undefined;

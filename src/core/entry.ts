@@ -16,5 +16,5 @@ export interface Entry {
    * Read since the byte bound last passed over it: such an entry gets a second chance before one
    * that was not (quick-lru does not reorder its newest generation on a read).
    */
-  used?: boolean;
+  used: boolean;
 }

@@ -42,7 +42,7 @@ export interface ExternalLoad {
 }
 
 /** One running load, shared by every caller that joined it. */
-export interface Load {
+export class Load {
   readonly key: string;
   /** What the result is stored with (an external load's TTL may change when it completes). */
   options: ResolvedOptions;
@@ -51,25 +51,81 @@ export interface Load {
    * its tags, or a flush) happens while it runs. A stale load's result reaches its callers but
    * is never stored, and no caller joins it any more.
    */
-  stale: boolean;
+  stale = false;
   /** Started while the cache could not serve stored values (sync down): its result is never stored. */
   readonly noStore: boolean;
   /** Fed by an adapter (see {@link ExternalLoad}): no stale-if-error answer, the host sees the error. */
   readonly external: boolean;
-  settled: boolean;
+  settled = false;
   /** Callers still waiting; when the last one leaves early, the loader's signal aborts. */
-  waiting: number;
-  /** The loader's abort controller, made only when the loader reads `signal`. */
-  controller: AbortController | undefined;
-  abandoned: boolean;
+  waiting = 0;
   /** Answered by a stale-if-error value: each caller's copy counts as a stale hit. */
-  fellBack: boolean;
+  fellBack = false;
+  /**
+   * Copies decoded for the callers still to be answered: the first caller's turn decodes one per
+   * waiting caller in one tight loop (cheaper than one decode per promise reaction), the others
+   * take theirs.
+   */
+  copies: unknown[] | undefined;
   /** Settles with the codec's output, or `undefined` when the loader returned `undefined`. */
   readonly result: Promise<unknown>;
-  resolve: (stored: unknown) => void;
-  reject: (error: unknown) => void;
+  resolve!: (stored: unknown) => void;
+  reject!: (error: unknown) => void;
   /** Turns `result` into one caller's own decoded copy (one function per load, not per caller). */
   readonly toCaller: (stored: unknown) => unknown;
+  /** The loader's abort controller, made only when the loader reads `signal`. */
+  #controller: AbortController | undefined;
+  #abandoned = false;
+
+  constructor(
+    key: string,
+    options: ResolvedOptions,
+    noStore: boolean,
+    external: boolean,
+    toCaller: (load: Load, stored: unknown) => unknown,
+  ) {
+    this.key = key;
+    this.options = options;
+    this.noStore = noStore;
+    this.external = external;
+    this.result = new Promise<unknown>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.toCaller = (stored) => toCaller(this, stored);
+  }
+
+  /** The loader's signal: aborted once every caller has stopped waiting. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#abandoned) this.#controller.abort(abandonedReason(this));
+    }
+    return this.#controller.signal;
+  }
+
+  /** Every caller has stopped waiting: aborts the loader's signal. */
+  abandon(): void {
+    this.#abandoned = true;
+    this.#controller?.abort(abandonedReason(this));
+  }
+}
+
+/** What a loader receives: its key, and its load's signal (made only when read). */
+class Context implements LoaderContext {
+  readonly #load: Load;
+
+  constructor(load: Load) {
+    this.#load = load;
+  }
+
+  get key(): string {
+    return this.#load.key;
+  }
+
+  get signal(): AbortSignal {
+    return this.#load.signal;
+  }
 }
 
 /**
@@ -102,16 +158,9 @@ export class Loads {
   /** Starts a load of `key` that runs `loader`, registered as the key's current load. */
   start(key: string, options: ResolvedOptions, loader: Loader<unknown>, noStore: boolean): Load {
     const load = this.#register(key, options, noStore, false);
-    const loads = this;
-    const context: LoaderContext = {
-      key,
-      get signal() {
-        return loads.#signalOf(load);
-      },
-    };
     let output: unknown;
     try {
-      output = loader(context);
+      output = loader(new Context(load));
     } catch (error) {
       this.#fail(load, error); // a synchronous throw fails the load like a rejection
       return load;
@@ -167,7 +216,7 @@ export class Loads {
       };
       const leave = () => {
         finish();
-        if (--load.waiting === 0 && !load.settled) this.#abandon(load);
+        if (--load.waiting === 0 && !load.settled) load.abandon();
       };
       const onAbort = () => {
         if (done) return;
@@ -243,34 +292,7 @@ export class Loads {
   }
 
   #register(key: string, options: ResolvedOptions, noStore: boolean, external: boolean): Load {
-    let resolve!: (stored: unknown) => void;
-    let reject!: (error: unknown) => void;
-    const result = new Promise<unknown>((onValue, onError) => {
-      resolve = onValue;
-      reject = onError;
-    });
-    const table = this.#table;
-    const stats = this.#stats;
-    const load: Load = {
-      key,
-      options,
-      stale: false,
-      noStore,
-      external,
-      settled: false,
-      waiting: 0,
-      controller: undefined,
-      abandoned: false,
-      fellBack: false,
-      result,
-      resolve,
-      reject,
-      toCaller: (stored) => {
-        if (stored === undefined) return undefined;
-        if (load.fellBack) stats.staleHits++;
-        return table.decodeLoaded(key, stored);
-      },
-    };
+    const load = new Load(key, options, noStore, external, this.#toCaller);
     this.#byKey.set(key, load);
     for (const tag of options.tags) {
       const loads = this.#byTag.get(tag);
@@ -336,23 +358,24 @@ export class Loads {
     return value;
   }
 
+  /** One caller's decoded copy of what a load produced. */
+  readonly #toCaller = (load: Load, stored: unknown): unknown => {
+    if (stored === undefined) return undefined;
+    if (load.fellBack) this.#stats.staleHits++;
+    let copies = load.copies;
+    if (copies === undefined || copies.length === 0) {
+      copies = [];
+      for (let left = Math.max(load.waiting, 1); left > 0; left--)
+        copies.push(this.#table.decodeLoaded(load.key, stored));
+      load.copies = copies;
+    }
+    return copies.pop();
+  };
+
   #finish(load: Load): void {
     load.settled = true;
     this.#running--;
     if (!load.stale) this.#unregister(load);
-  }
-
-  #signalOf(load: Load): AbortSignal {
-    if (load.controller === undefined) {
-      load.controller = new AbortController();
-      if (load.abandoned) load.controller.abort(abandonedReason(load));
-    }
-    return load.controller.signal;
-  }
-
-  #abandon(load: Load): void {
-    load.abandoned = true;
-    load.controller?.abort(abandonedReason(load));
   }
 
   #makeStale(load: Load): void {
@@ -363,7 +386,9 @@ export class Loads {
   #unregister(load: Load): void {
     // Identity check: a newer load for the same key may own the slot.
     if (this.#byKey.get(load.key) === load) this.#byKey.delete(load.key);
-    for (const tag of load.options.tags) {
+    const tags = load.options.tags;
+    for (let i = 0; i < tags.length; i++) {
+      const tag = tags[i] as string;
       const loads = this.#byTag.get(tag);
       if (loads?.delete(load) && loads.size === 0) this.#byTag.delete(tag);
     }

@@ -57,6 +57,8 @@ test("copies: a DbCache given something else fails at construction with INVALID_
 
 test("constructor: new HydraCache(config) validates like the builder (no quick-lru TypeError)", async () => {
   for (const config of [
+    "small",
+    null,
     { maxCapacity: -5 },
     { defaultTtl: 0 },
     { maxTotalBytes: "1" },

@@ -177,4 +177,21 @@ test("error messages render exotic values without throwing", async () => {
   await rejectsWith(cache.get({} as never), "INVALID_KEY", /an object/);
 });
 
+test("messages cut a long key with an ellipsis and its length, and name a function without its source", async () => {
+  const cache = HydraCache.local().build();
+  const key = "k".repeat(5_000);
+  const error = await rejectsWith(cache.getOrLoad(key, "not a loader" as never), "INVALID_OPTIONS");
+  assert.ok(error.message.length < 300, `${error.message.length} characters`);
+  assert.match(error.message, /…\s\(5000 characters\)/);
+  function loadSecretThing() {
+    return "SELECT password FROM users";
+  }
+  const named = await rejectsWith(
+    cache.get(loadSecretThing as never),
+    "INVALID_KEY",
+    /a function \("loadSecretThing"\)/,
+  );
+  assert.not.match(named.message, /password/);
+});
+
 test.run();

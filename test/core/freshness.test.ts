@@ -2,7 +2,7 @@
 // context. Time is a fake clock; only timeouts wait in real time (a few ms, never asserted on).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectEngine } from "../../src/core/internal.ts";
+import { getOrLoadWithOptionsAtStart, inspectEngine } from "../../src/core/internal.ts";
 import { CacheOptions, HydraCache } from "../../src/index.ts";
 import { fakeClock, gate, rejectsWith, settle } from "./helpers.ts";
 
@@ -274,6 +274,66 @@ test("options: windows and timeouts are validated like TTLs", async () => {
   assert.throws(() => HydraCache.local().staleWhileRevalidate(-5), /staleWhileRevalidate/);
   assert.throws(() => HydraCache.local().loaderTimeout(0), /loaderTimeout/);
   assert.is(inspectEngine(cache).entries, 0);
+});
+
+test("CacheOptions and builder defaults carry the windows; a per-entry window wins", async () => {
+  const { clock, cache } = clockedCache((builder) => builder.staleIfError(50).staleWhileRevalidate(0));
+  const options = new CacheOptions().ttl(100).staleWhileRevalidate(1_000).staleIfError(5_000);
+  await cache.put("own", "a", options);
+  await cache.put("default", "b", { ttl: 100 });
+  clock.advance(500);
+  assert.is(await cache.get("own"), "a"); // within its own read window
+  assert.is(await cache.get("default"), undefined); // no read window by default
+  const failing = () => Promise.reject(new Error("down"));
+  await rejectsWith(cache.getOrLoad("default", failing), "LOADER_FAILED"); // 400 ms past its 50 ms
+  await cache.put("recent", "c", { ttl: 100 });
+  clock.advance(120);
+  assert.is(await cache.getOrLoad("recent", failing), "c"); // within the builder's 50 ms
+});
+
+test("a caller with a timeout or a signal gets the value, or the load's error, when it settles in time", async () => {
+  const cache = HydraCache.local().build();
+  const controller = new AbortController();
+  assert.is(
+    await cache.getOrLoad("a", { timeout: 60_000, signal: controller.signal }, () => Promise.resolve(1)),
+    1,
+  );
+  await rejectsWith(
+    cache.getOrLoad("b", { timeout: 60_000 }, () => Promise.reject(new Error("down"))),
+    "LOADER_FAILED",
+  );
+  const undecodable = HydraCache.local()
+    .codec({
+      encode: () => new Uint8Array([1]),
+      decode: () => {
+        throw new Error("corrupt");
+      },
+    })
+    .build();
+  await rejectsWith(
+    undecodable.getOrLoad("c", { timeout: 60_000 }, () => 1),
+    "DECODE_FAILED",
+  );
+  controller.abort(); // after settling: changes nothing
+  assert.is(cache.stats().inFlight, 0);
+});
+
+test("a stale read whose load options cannot be computed serves the stale value and starts no refresh", async () => {
+  const { clock, cache } = clockedCache();
+  await cache.put("k", "stale", { ttl: 10, staleWhileRevalidate: 1_000 });
+  clock.advance(20);
+  let runs = 0;
+  const value = await getOrLoadWithOptionsAtStart(
+    cache,
+    "k",
+    () => {
+      throw new Error("cannot derive tags");
+    },
+    () => ++runs,
+  );
+  assert.is(value, "stale");
+  assert.is(runs, 0);
+  assert.is(cache.stats().inFlight, 0);
 });
 
 test.run();

@@ -1,6 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { inspectEngine } from "../../src/core/internal.ts";
 import { CacheKeyBuilder, HydraCache } from "../../src/index.ts";
+import { rejectsWith } from "./helpers.ts";
 
 interface User {
   id: number;
@@ -87,6 +89,16 @@ test("typed: a namespace that is not a string, or keyFrom without a builder, is 
       (error: Error & { code?: string }) => error.code === "INVALID_KEY" && /keyFrom/.test(error.message),
     );
   }
+});
+
+test("typed getOrLoad: bad options reject like the engine's, with nothing in flight", async () => {
+  const cache = HydraCache.local().build();
+  await rejectsWith(
+    cache.typed<number>("ns").getOrLoad("k", { ttl: -1 }, () => 1),
+    "INVALID_OPTIONS",
+    /ttl/,
+  );
+  assert.is(inspectEngine(cache).inFlight, 0);
 });
 
 test.run();
