@@ -32,6 +32,7 @@ const WORKLOADS: readonly { id: string; run: (s: Settings) => Promise<WorkloadRe
   { id: "E", run: heapPerEntry },
   { id: "F", run: tags },
   { id: "G", run: async (s) => (await import("./workloads/g-drizzle.ts")).drizzle(s) },
+  { id: "H", run: async (s) => (await import("./workloads/h-sync.ts")).sync(s) },
 ];
 
 function versionOf(name: string): string {
@@ -131,7 +132,7 @@ const panels = [
               ns: c[impl.id],
               highlight: impl.id.startsWith("hydra"),
             })),
-            { label: "floor: 10,000 bare cbor-x decodes", ns: c["cbor-x-decodes"] },
+            { label: "floor: 10,000 bare decodes (default codec)", ns: c["cbor-x-decodes"] },
           ],
         },
       ]),

@@ -10,7 +10,7 @@ import { eq, getTableName, is, sql, Table } from "drizzle-orm";
 import { Cache, type MutationOption } from "drizzle-orm/cache/core";
 import type { CacheConfig } from "drizzle-orm/cache/core/types";
 import { boolean, integer, type PgDatabase, type PgQueryResultHKT, pgTable, text } from "drizzle-orm/pg-core";
-import { DrizzleDbCache, HydraDrizzleCache, tableTag, withHydraCache } from "../src/drizzle/index.ts";
+import { DrizzleDbCache, hydraDrizzle, tableTag } from "../src/drizzle/index.ts";
 import { HydraCache } from "../src/index.ts";
 
 type Database = PgDatabase<PgQueryResultHKT>;
@@ -53,7 +53,7 @@ class MapCache extends Cache {
 }
 
 const cache = HydraCache.local().defaultTtl(60_000).maxCapacity(10_000).build();
-const hydra = new HydraDrizzleCache(cache, { strategy: "all", namespace: "demo" });
+const hydraOptions = { strategy: "all", namespace: "demo" } as const;
 
 // Three Drizzle databases over one client: `db` caches through hydracache, `plain` has no cache (the
 // descriptors of DrizzleDbCache decide what to cache), `mapDb` uses the Map-based cache above.
@@ -81,15 +81,22 @@ async function connect(): Promise<Connection> {
     const client = postgres(url, { max: 4, onnotice: () => {}, debug: (_connection, query) => count(query) });
     return {
       driver: `PostgreSQL via postgres.js (${url.replace(/\/\/[^@]*@/, "//")})`,
-      db: withHydraCache(drizzle(client, { cache: hydra })),
+      db: hydraDrizzle(drizzle(client), cache, hydraOptions),
       plain: drizzle(client),
       mapDb: drizzle(client, { cache: new MapCache() }),
       close: () => client.end(),
     };
   }
+  // PGlite compiles PostgreSQL from WebAssembly on start, which blocks for seconds: say so at each phase.
+  const since = performance.now();
+  const elapsed = () => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+  console.log("loading embedded PGlite (set DATABASE_URL to use a PostgreSQL server instead)…");
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
-  const client = await PGlite.create();
+  console.log(`  loaded in ${elapsed()}; starting PostgreSQL in WebAssembly (a few seconds)…`);
+  const ticker = setInterval(() => console.log(`  … still starting (${elapsed()})`), 1_000);
+  const client = await PGlite.create().finally(() => clearInterval(ticker));
+  console.log(`  PGlite ready after ${elapsed()}`);
   const query = client.query.bind(client);
   client.query = ((...args: Parameters<typeof query>) => {
     count(args[0]);
@@ -97,7 +104,7 @@ async function connect(): Promise<Connection> {
   }) as typeof client.query;
   return {
     driver: "embedded PGlite (set DATABASE_URL to use a PostgreSQL server)",
-    db: withHydraCache(drizzle(client, { cache: hydra })),
+    db: hydraDrizzle(drizzle(client), cache, hydraOptions),
     plain: drizzle(client),
     mapDb: drizzle(client, { cache: new MapCache() }),
     close: () => client.close(),
@@ -117,6 +124,19 @@ const users = pgTable(table, {
 type User = typeof users.$inferSelect;
 const queries = new DrizzleDbCache(cache, "demo-db");
 
+/** Prints `rows` as a plain table: a header, a rule, and columns padded to their widest cell (numbers right-aligned). */
+function printTable(rows: Array<Record<string, string | number>>): void {
+  const columns = Object.keys(rows[0] ?? {});
+  const width = (column: string) => Math.max(column.length, ...rows.map((row) => String(row[column]).length));
+  const numeric = (column: string) => rows.every((row) => /^[\d.]+×?$/.test(String(row[column])));
+  const line = (cells: string[]) => console.log(cells.join("  ").trimEnd());
+  const pad = (column: string, text: string) =>
+    numeric(column) ? text.padStart(width(column)) : text.padEnd(width(column));
+  line(columns.map((column) => pad(column, column)));
+  line(columns.map((column) => "-".repeat(width(column))));
+  for (const row of rows) line(columns.map((column) => pad(column, String(row[column]))));
+}
+
 const steps: Array<{ step: string; result: string; statements: number; ms: string }> = [];
 async function step<T>(name: string, run: () => Promise<T>, show: (value: T) => string): Promise<T> {
   const before = statements;
@@ -128,6 +148,7 @@ async function step<T>(name: string, run: () => Promise<T>, show: (value: T) => 
 }
 const names = (rows: User[]) => rows.map((row) => row.name).join(", ") || "(none)";
 
+console.log("creating and seeding the demo table, then running each step…");
 try {
   await plain.execute(
     sql`create table ${users} (id integer primary key, name text not null, email text not null, active boolean not null default true)`,
@@ -246,6 +267,7 @@ try {
     (row) => row.name,
   );
 
+  console.log("measuring hit latencies (200 runs per path)…");
   // 6. Hit latencies: medians over 200 iterations, after a warm-up.
   const iterations = 200;
   const median = async (run: () => Promise<unknown>): Promise<number> => {
@@ -264,7 +286,7 @@ try {
   const before = statements;
   const timings = {
     "cold query (no cache, 1 statement each)": await median(() => user5()),
-    "hit: HydraDrizzleCache (db.select…)": await median(() => db.select().from(users).where(eq(users.id, 5))),
+    "hit: hydraDrizzle db (db.select…)": await median(() => db.select().from(users).where(eq(users.id, 5))),
     "hit: DrizzleDbCache (fetchOne, derived key)": await median(() =>
       queries.cached<User>().fetchOne(user5()),
     ),
@@ -288,11 +310,13 @@ try {
   const measured = statements - before;
 
   console.log(`\nhydracache/drizzle demo on ${driver} (connected in ${connected.toFixed(0)} ms)\n`);
-  console.table(steps);
-  console.log(`\nlatencies: median of ${iterations} runs each (${measured} statements sent while measuring)`);
-  console.table(latencies);
-  console.log("\nengine stats (one engine behind both HydraDrizzleCache and DrizzleDbCache)");
-  console.table(cache.stats());
+  printTable(steps);
+  console.log(
+    `\nlatencies: median of ${iterations} runs each (${measured} statements sent while measuring)\n`,
+  );
+  printTable(latencies);
+  console.log("\nengine stats (one engine behind both hydraDrizzle and DrizzleDbCache)\n");
+  printTable(Object.entries(cache.stats()).map(([stat, value]) => ({ stat, value })));
 } finally {
   await plain.execute(sql`drop table if exists ${users}`);
   await close();

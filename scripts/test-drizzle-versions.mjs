@@ -1,20 +1,32 @@
 // `npm run test:drizzle-versions`: the Drizzle test suite (test/drizzle, on PostgreSQL and PGlite)
 // once more against each older drizzle-orm line that the peer range `>=0.44.0 <0.46.0` admits,
-// so the range names only versions that are tested. The development install has 0.45.x; for
-// each other line, the repository's tracked files are copied to .tmp/drizzle-<line>/, whose
-// node_modules links every package of ours but drizzle-orm, which is that line's newest release
-// (drizzle-orm has no dependencies of its own, so its tarball is all it needs).
+// so the range names only versions that are tested (gating), and, for information only, the
+// PostgreSQL and PGlite suites against the newest 1.0 release candidate (outside the peer range
+// until 1.0 is final; two tests fail there for their own use of 0.45-only Drizzle APIs: relational
+// queries through `schema`, and a premise on the SQL PGlite gets for `bigint({ mode: "number" })`).
+// The development install has 0.45.x; for each other version, the repository's tracked files are
+// copied to .tmp/drizzle-<version>/, whose node_modules links every package of ours but
+// drizzle-orm, which is that version (drizzle-orm has no dependencies of its own, so its tarball
+// is all it needs).
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const LINES = ["0.44"];
+const SUITE = ["node_modules/uvu/bin.js", "test", "drizzle/.*\\.test\\.ts$"];
+const LINES = [
+  { version: "0.44", run: SUITE, gating: true },
+  {
+    version: "1.0.0-rc.5",
+    run: [...SUITE.slice(0, 2), "drizzle/(postgres|pglite)\\.test\\.ts$"],
+    gating: false,
+  },
+];
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" }).split("\0");
 
 let failed = 0;
-for (const line of LINES) {
+for (const { version: line, run, gating } of LINES) {
   const dir = join(root, ".tmp", `drizzle-${line}`);
   rmSync(dir, { recursive: true, force: true });
   for (const file of tracked.filter(Boolean)) {
@@ -38,20 +50,15 @@ for (const line of LINES) {
     cwd: dir,
   });
   const version = tarball.replace(/^drizzle-orm-|\.tgz$/g, "");
-  console.log(`drizzle-orm ${version}: test/drizzle`);
-  const result = spawnSync(
-    process.execPath,
-    [
-      "--unhandled-rejections=strict",
-      "--import",
-      "tsx",
-      "node_modules/uvu/bin.js",
-      "test",
-      "drizzle/.*\\.test\\.ts$",
-    ],
-    { cwd: dir, stdio: "inherit", env: { ...process.env, NO_COLOR: "1" } },
+  console.log(`drizzle-orm ${version}: ${run.join(" ")}${gating ? "" : " (informative)"}`);
+  const result = spawnSync(process.execPath, ["--unhandled-rejections=strict", "--import", "tsx", ...run], {
+    cwd: dir,
+    stdio: "inherit",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  if (result.status !== 0 && gating) failed++;
+  console.log(
+    `drizzle-orm ${version}: ${result.status === 0 ? "PASS" : "FAIL"}${gating ? "" : " (informative)"}`,
   );
-  if (result.status !== 0) failed++;
-  console.log(`drizzle-orm ${version}: ${result.status === 0 ? "PASS" : "FAIL"}`);
 }
 process.exitCode = failed === 0 ? 0 : 1;

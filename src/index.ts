@@ -30,3 +30,16 @@ export {
 export type { CacheStats } from "./core/stats.ts";
 export { TagSet } from "./core/tags.ts";
 export { TypedCache } from "./core/typed.ts";
+export { attachSync } from "./sync/attach-sync.ts";
+export { type MemoryBus, memoryBus } from "./sync/memory-bus.ts";
+export type {
+  CacheSync,
+  InvalidationEvent,
+  InvalidationTransport,
+  ResyncReason,
+  SyncOptions,
+  SyncResyncEvent,
+  SyncSink,
+  SyncState,
+  SyncStats,
+} from "./sync/types.ts";

@@ -8,10 +8,9 @@ import { createCache as createDedupeCache } from "async-cache-dedupe";
 import { BentoCache, bentostore } from "bentocache";
 import { memoryDriver } from "bentocache/drivers/memory";
 import { createCache as createCacheManager } from "cache-manager";
-import { Encoder } from "cbor-x";
 import { LRUCache } from "lru-cache";
 import QuickLRU from "quick-lru";
-import { HydraCache, referenceCodec } from "../../src/index.ts";
+import { type CacheCodec, cborCodec, HydraCache, referenceCodec } from "../../src/index.ts";
 
 /** Loads the value for a key (the "database"). May return a value or a promise. */
 export type Loader = (key: string) => unknown;
@@ -66,6 +65,7 @@ const fmt = (n: number): string => n.toLocaleString("en-US");
 interface HydraModule {
   readonly HydraCache: typeof HydraCache;
   readonly referenceCodec: typeof referenceCodec;
+  readonly cborCodec: CacheCodec;
 }
 
 function hydra(module: HydraModule, options: AdapterOptions, reference: boolean): CacheAdapter {
@@ -154,10 +154,8 @@ function countKeys(store: { keys(): Iterable<string> }): number {
   return n;
 }
 
-/** cbor-x exactly as hydracache's default codec configures it (no records: no code generation). */
-export const cbor: Encoder = new Encoder({ useRecords: false });
-const cborEncode = (value: unknown): unknown => new Uint8Array(cbor.encode(value));
-const cborDecode = (stored: unknown): unknown => cbor.decode(stored as Uint8Array);
+const cborEncode = (value: unknown): unknown => cborCodec.encode(value);
+const cborDecode = (stored: unknown): unknown => cborCodec.decode(stored as Uint8Array);
 
 /**
  * An optional candidate engine for before/after runs: HYDRACACHE_CANDIDATE=<dir containing a
@@ -170,6 +168,22 @@ const candidate: HydraModule | undefined =
   candidateDir === undefined || candidateDir === ""
     ? undefined
     : ((await import(pathToFileURL(resolve(candidateDir, "index.ts")).href)) as HydraModule);
+
+/**
+ * The codecs the floors of B and C are measured with, each alone: hydracache's default codec, and
+ * the candidate engine's (`candidate-` ids) when one runs, so that each engine is compared with its
+ * own codec.
+ */
+export const FLOOR_CODECS: readonly {
+  readonly prefix: string;
+  readonly name: string;
+  readonly codec: CacheCodec;
+}[] = [
+  { prefix: "", name: "default codec", codec: cborCodec },
+  ...(candidate === undefined
+    ? []
+    : [{ prefix: "candidate-", name: candidateName, codec: candidate.cborCodec }]),
+];
 
 const candidates: Implementation[] =
   candidate === undefined
@@ -206,7 +220,7 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     bound: (n) => `hard ≤ ${fmt(n)}, all used when full; keeps ≥ ${fmt(Math.ceil(n / 2))} most recent`,
     config: "HydraCache.local().maxCapacity(n).defaultTtl(300_000).build()",
     semantics: "Stores CBOR bytes; every caller decodes its own copy. TTL in ms, checked on every read.",
-    create: (o) => hydra({ HydraCache, referenceCodec }, o, false),
+    create: (o) => hydra({ HydraCache, referenceCodec, cborCodec }, o, false),
   },
   {
     id: "hydra-ref",
@@ -216,7 +230,7 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     bound: (n) => `hard ≤ ${fmt(n)}, all used when full`,
     config: "… .codec(referenceCodec).build()",
     semantics: "Stores the value itself; callers share one object (read-only by contract).",
-    create: (o) => hydra({ HydraCache, referenceCodec }, o, true),
+    create: (o) => hydra({ HydraCache, referenceCodec, cborCodec }, o, true),
   },
   {
     id: "map",
@@ -241,11 +255,11 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
   },
   {
     id: "quick-lru-cbor",
-    name: "quick-lru + cbor-x",
+    name: "quick-lru + default codec",
     copies: true,
     tags: false,
     bound: (n) => `≤ ${fmt(2 * n - 1)} (two generations of maxSize ${fmt(n)})`,
-    config: "new QuickLRU({ maxSize: n }) of cbor-x bytes (useRecords: false); pending Map",
+    config: "new QuickLRU({ maxSize: n }) of cborCodec bytes; pending Map",
     semantics: "Bare engine floor for the default codec: CBOR copies, no TTL, no tags, no validation.",
     create: (o) =>
       promiseMemo(new QuickLRU<string, unknown>({ maxSize: o.capacity }), o.loader, cborEncode, cborDecode),

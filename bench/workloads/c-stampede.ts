@@ -2,7 +2,7 @@
 // its value, and how many times the loader ran. The loader answers on the next macrotask
 // (setImmediate), like a fast database round trip, after every caller has joined.
 import { setImmediate as nextMacrotask } from "node:timers/promises";
-import { cbor, IMPLEMENTATIONS } from "../lib/adapters.ts";
+import { FLOOR_CODECS, IMPLEMENTATIONS } from "../lib/adapters.ts";
 import { makeList, makeRow } from "../lib/data.ts";
 import { collect, now, roundOrder, Samples, type Settings } from "../lib/measure.ts";
 import { count, duration, type Medians, ratio, table, type WorkloadResult } from "../lib/report.ts";
@@ -14,10 +14,16 @@ const SHAPES = [
 ] as const;
 
 /**
- * Pseudo-implementation: N bare cbor-x decodes of the stored bytes, all kept alive until the end
- * like the callers' copies: the floor for a codec that gives every caller its own copy.
+ * Pseudo-implementation: N bare decodes of the stored bytes with the default codec, all kept alive
+ * until the end like the callers' copies: the floor for a codec that gives every caller its own
+ * copy; `candidate-` + this id with the candidate engine's codec.
  */
 const DECODE_FLOOR = "cbor-x-decodes";
+const floors = FLOOR_CODECS.map(({ prefix, name, codec }) => ({
+  id: `${prefix}${DECODE_FLOOR}`,
+  name,
+  codec,
+}));
 
 export async function stampede(settings: Settings): Promise<WorkloadResult> {
   const runs = new Map<string, number>();
@@ -39,16 +45,15 @@ export async function stampede(settings: Settings): Promise<WorkloadResult> {
   const shapes = settings.quick ? SHAPES.filter((shape) => shape.id === "row") : SHAPES;
   for (let round = -warmup; round < settings.rounds; round++) {
     for (const shape of shapes) {
-      const bytes = new Uint8Array(cbor.encode(shape.make()));
-      const entries = [...roundOrder(caches, Math.max(round, 0)), undefined];
-      for (const entry of entries) {
+      for (const entry of roundOrder([...caches, ...floors], Math.max(round, 0))) {
         collect();
-        if (entry === undefined) {
+        if (!("cache" in entry)) {
           // Kept alive like the callers' copies are, so the floor pays the same GC.
+          const bytes = entry.codec.encode(shape.make());
           const copies: unknown[] = new Array(CALLERS);
           const start = now();
-          for (let i = 0; i < CALLERS; i++) copies[i] = cbor.decode(bytes);
-          if (round >= 0) samples.add(shape.id, DECODE_FLOOR, (now() - start) * 1e6);
+          for (let i = 0; i < CALLERS; i++) copies[i] = entry.codec.decode(bytes);
+          if (round >= 0) samples.add(shape.id, entry.id, (now() - start) * 1e6);
           continue;
         }
         const key = `stampede:${entry.impl.id}:${shape.id}:${round}`;
@@ -76,7 +81,7 @@ export async function stampede(settings: Settings): Promise<WorkloadResult> {
 
   const medians: Medians = samples.medians(
     SHAPES.map((shape) => shape.id),
-    [...IMPLEMENTATIONS.map((impl) => impl.id), DECODE_FLOOR],
+    [...IMPLEMENTATIONS.map((impl) => impl.id), ...floors.map((floor) => floor.id)],
   );
   const maxRuns = (shape: string, id: string) => Math.max(...(loaderRuns[shape]?.[id] ?? [Number.NaN]));
   for (const shape of SHAPES) {
@@ -84,7 +89,7 @@ export async function stampede(settings: Settings): Promise<WorkloadResult> {
       IMPLEMENTATIONS.map((impl) => [impl.id, maxRuns(shape.id, impl.id)]),
     );
   }
-  const floorRow = (shape: string) => medians[shape]?.[DECODE_FLOOR];
+  const floorRow = (shape: string, id = DECODE_FLOOR) => medians[shape]?.[id];
   const markdown = [
     `### (C) Stampede: ${count(CALLERS)} concurrent callers, one missing key`,
     "",
@@ -98,11 +103,11 @@ export async function stampede(settings: Settings): Promise<WorkloadResult> {
           ...SHAPES.flatMap((s) => [duration(medians[s.id]?.[impl.id]), count(maxRuns(s.id, impl.id))]),
           impl.copies ? "own copy" : "shared",
         ]),
-        [
-          `floor: ${count(CALLERS)} bare cbor-x decodes`,
-          ...SHAPES.flatMap((s) => [duration(floorRow(s.id)), "–"]),
+        ...floors.map((floor) => [
+          `floor: ${count(CALLERS)} bare decodes (${floor.name})`,
+          ...SHAPES.flatMap((s) => [duration(floorRow(s.id, floor.id)), "–"]),
           "own copy",
-        ],
+        ]),
       ],
       "lrrrrl",
     ),

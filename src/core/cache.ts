@@ -4,7 +4,7 @@ import type { Entry } from "./entry.ts";
 import { EntryTable } from "./entry-table.ts";
 import { CacheError, describe, messageOf } from "./errors.ts";
 import { type CacheEvent, type CacheEventListener, Listeners } from "./events.ts";
-import { type Acquired, ENGINE, type EngineInternals, type EngineState } from "./internal-types.ts";
+import { ENGINE, type EngineInternals, type EngineState } from "./internal-types.ts";
 import { type Loader, Loads } from "./loads.ts";
 import {
   checkTag,
@@ -54,10 +54,14 @@ export class HydraCache {
   readonly #listeners = new Listeners();
   /** Installed by cross-instance sync: while it answers `false`, no stored value is served. */
   #gate: (() => boolean) | undefined;
+  /** With the gate closed, a load that started before this time is not joined (it may predate a lost write). */
+  #joinableSince: () => number = () => Number.NEGATIVE_INFINITY;
 
   /**
    * Builds a cache from a configuration object (every field optional, validated like the builder's
-   * methods: `INVALID_OPTIONS`, thrown at once). {@link HydraCache.local} is the usual way in.
+   * methods). {@link HydraCache.local} is the usual way in.
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) naming the first bad or unknown field.
    *
    * @example
    * const cache = new HydraCache({ maxCapacity: 1_000, defaultTtl: 60_000 });
@@ -67,12 +71,12 @@ export class HydraCache {
     this.#table = new EntryTable(this.#config, this.#stats);
     this.#loads = new Loads(this.#table, this.#stats, () => this.#serving());
     const internals: EngineInternals = {
-      acquire: (key, tags, ttlMs) => this.#acquire(key, tags, ttlMs),
       read: (key, call, loader, optionsAtStart) => this.#read(key, call, loader, optionsAtStart),
       write: (key, value, options) => this.#write(key, value, options),
       clock: this.#config.clock,
-      setServeGate: (gate) => {
+      setServeGate: (gate, joinableSince) => {
         this.#gate = gate;
+        this.#joinableSince = joinableSince ?? (() => Number.NEGATIVE_INFINITY);
       },
       inspect: () => this.#inspect(),
     };
@@ -92,8 +96,9 @@ export class HydraCache {
   /**
    * The value stored under `key`, or `undefined` when missing or expired; within its
    * `staleWhileRevalidate` window, the expired value (no refresh). A stored `null` is `null`.
-   * Rejects `INVALID_KEY` for a non-string key, and `DECODE_FAILED` once for an entry that cannot
-   * be decoded (it is removed).
+   *
+   * @throws {CacheError} (rejects) `INVALID_KEY` for a non-string key; `DECODE_FAILED` once for an
+   * entry that cannot be decoded (it is removed).
    */
   async get<T>(key: string): Promise<T | undefined> {
     checkKey(key);
@@ -119,8 +124,9 @@ export class HydraCache {
 
   /**
    * Encodes and stores `value`; a load of the same key already running will not overwrite it.
-   * Rejects `INVALID_KEY`, `INVALID_VALUE` (`undefined`), `INVALID_OPTIONS`, `ENCODE_FAILED`,
-   * `ENTRY_TOO_LARGE`.
+   *
+   * @throws {CacheError} (rejects) `INVALID_KEY`, `INVALID_VALUE` (`undefined`), `INVALID_OPTIONS`,
+   * `ENCODE_FAILED`, `ENTRY_TOO_LARGE`.
    */
   async put<T>(key: string, value: T, options?: EntryOptionsInput): Promise<void> {
     checkKey(key);
@@ -131,8 +137,11 @@ export class HydraCache {
    * Returns the cached value, or runs `loader` once for all concurrent callers, stores its result
    * with `options` and returns it. Every caller gets its own decoded copy. Within the entry's
    * `staleWhileRevalidate` window the expired value is returned at once and refreshed in the
-   * background. Rejects `INVALID_KEY`, `INVALID_OPTIONS`, `LOADER_FAILED` (cause: the loader's
-   * error), `LOADER_TIMEOUT`, `ABORTED`, `ENCODE_FAILED`, `DECODE_FAILED`.
+   * background.
+   *
+   * @throws {CacheError} (rejects) `INVALID_KEY`, `INVALID_OPTIONS`, `LOADER_FAILED` (cause: the
+   * loader's error), `LOADER_TIMEOUT`, `ABORTED` (cause: the signal's reason), `ENCODE_FAILED`,
+   * `DECODE_FAILED`.
    *
    * @example
    * const rows = await cache.getOrLoad("users:active", { ttl: 30_000, tags: ["users"] }, () => db.activeUsers());
@@ -164,7 +173,11 @@ export class HydraCache {
     }
   }
 
-  /** Alias of {@link HydraCache.getOrLoad}, for loaders that cannot fail. */
+  /**
+   * Alias of {@link HydraCache.getOrLoad}, for loaders that cannot fail.
+   *
+   * @throws {CacheError} (rejects) as {@link HydraCache.getOrLoad}.
+   */
   getOrInsertWith<T>(key: string, loader: Loader<T>): Promise<T>;
   getOrInsertWith<T>(key: string, options: LoadOptionsInput | undefined, loader: Loader<T>): Promise<T>;
   getOrInsertWith<T>(
@@ -175,7 +188,11 @@ export class HydraCache {
     return this.getOrLoad(key, optionsOrLoader as LoadOptionsInput, loader as Loader<T>);
   }
 
-  /** Alias of {@link HydraCache.getOrLoad}, for fallible loaders (failures reject with `LOADER_FAILED`). */
+  /**
+   * Alias of {@link HydraCache.getOrLoad}, for fallible loaders.
+   *
+   * @throws {CacheError} (rejects) as {@link HydraCache.getOrLoad}; a loader's failure is `LOADER_FAILED`.
+   */
   tryGetOrInsertWith<T>(key: string, loader: Loader<T>): Promise<T>;
   tryGetOrInsertWith<T>(key: string, options: LoadOptionsInput | undefined, loader: Loader<T>): Promise<T>;
   tryGetOrInsertWith<T>(
@@ -188,7 +205,9 @@ export class HydraCache {
 
   /**
    * `true` when a read would return a value for `key` (fresh, or within its stale-while-revalidate
-   * window); an entry past its windows is removed and reported absent. Rejects `INVALID_KEY`.
+   * window); an entry past its windows is removed and reported absent.
+   *
+   * @throws {CacheError} (rejects) `INVALID_KEY`.
    */
   async containsKey(key: string): Promise<boolean> {
     checkKey(key);
@@ -197,28 +216,36 @@ export class HydraCache {
 
   /**
    * Removes one key (and makes a load of it that is running stale); `true` if a live entry was
-   * removed. Rejects `INVALID_KEY`.
+   * removed.
+   *
+   * @throws {CacheError} (rejects) `INVALID_KEY`.
    */
   async invalidateKey(key: string): Promise<boolean> {
     checkKey(key);
     return this.#invalidate([key], NONE, false, "local") > 0;
   }
 
-  /** Alias of {@link HydraCache.invalidateKey}. */
+  /**
+   * Alias of {@link HydraCache.invalidateKey}.
+   *
+   * @throws {CacheError} (rejects) `INVALID_KEY`.
+   */
   remove(key: string): Promise<boolean> {
     return this.invalidateKey(key);
   }
 
   /**
    * Removes every entry carrying `tag` and makes loads carrying it stale; resolves to how many
-   * live entries were removed. Rejects `INVALID_OPTIONS` for a non-string tag.
+   * live entries were removed.
+   *
+   * @throws {CacheError} (rejects) `INVALID_OPTIONS` for a non-string tag.
    */
   async invalidateTag(tag: string): Promise<number> {
     checkTag(tag);
     return this.#invalidate(NONE, [tag], false, "local");
   }
 
-  /** Removes everything, tag mappings included, and makes every running load stale. */
+  /** Removes everything, tag mappings included, and makes every running load stale. Never rejects. */
   async flush(): Promise<void> {
     this.#invalidate(NONE, NONE, true, "local");
   }
@@ -226,8 +253,11 @@ export class HydraCache {
   /**
    * Applies an invalidation that came from another instance: the same effect as the local calls
    * (entries removed, covering loads made stale), reported to listeners with `origin: "remote"` so
-   * a transport never sends it back. Synchronous; throws `INVALID_OPTIONS` for anything but
-   * `{ keys?: string[], tags?: string[], all?: boolean }` (a {@link CacheEvent} is accepted too).
+   * a transport never sends it back. Synchronous.
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) for anything but `{ keys?: string[], tags?:
+   * string[], all?: boolean }` (a {@link CacheEvent} is accepted too); `INVALID_KEY` for a key that is
+   * not a string.
    *
    * @example
    * cache.applyInvalidation({ tags: ["table:users"] }); // a message from another instance
@@ -264,6 +294,8 @@ export class HydraCache {
    * Calls `listener` synchronously after every invalidation (see {@link CacheEvent}); returns the
    * function that unsubscribes it. A cache with no listener pays nothing for this.
    *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) when `listener` is not a function.
+   *
    * @example
    * const unsubscribe = cache.subscribe((event) => console.log(event));
    */
@@ -274,13 +306,15 @@ export class HydraCache {
     return this.#listeners.add(listener);
   }
 
-  /** A snapshot of the counters (a plain object, not live). */
+  /** A snapshot of the counters (a plain object, not live). Never throws. */
   stats(): CacheStats {
     return this.#stats.snapshot(this.#loads.running, this.#table.bytes);
   }
 
   /**
    * A typed view whose keys live under `namespace:`.
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) when `namespace` is not a string.
    *
    * @example
    * const users = cache.typed<User>("users");
@@ -326,6 +360,8 @@ export class HydraCache {
       this.#stats.bypassedReads++;
     }
     let load = this.#loads.current(key);
+    // Sync is down: a load older than the staleness bound may have read rows a lost message covered.
+    if (load !== undefined && !serving && load.startedAt < this.#joinableSince()) load = undefined;
     if (load === undefined) {
       load = this.#loads.start(
         key,
@@ -372,33 +408,6 @@ export class HydraCache {
     } catch {
       return UNDECODABLE; // removed by decode: loaded again like a missing entry
     }
-  }
-
-  /** Drizzle's hook lookup: a fresh hit, a load to join, or a new external load (see `ExternalLoad`). */
-  #acquire(key: string, tags: readonly string[], ttlMs: number | undefined): Acquired {
-    checkKey(key);
-    const serving = this.#serving();
-    if (serving) {
-      const entry = this.#table.lookup(key);
-      // The host runs the query itself, so a stale entry is a miss: there is nothing to refresh it with.
-      if (entry !== undefined && this.#table.wasFresh) {
-        const value = this.#decodeOrMiss(key, entry);
-        if (value !== UNDECODABLE) {
-          this.#stats.hits++;
-          return { kind: "hit", value };
-        }
-      }
-      this.#stats.misses++;
-    } else {
-      this.#stats.bypassedReads++;
-    }
-    const current = this.#loads.current(key);
-    if (current !== undefined) {
-      this.#stats.singleFlightJoins++;
-      return { kind: "join", result: this.#loads.wait(current, Number.POSITIVE_INFINITY, undefined) };
-    }
-    const options: ResolvedOptions = { ...NO_OPTIONS, ttlMs, tags: checkTags(tags) };
-    return { kind: "start", load: this.#loads.startExternal(key, options, !serving) };
   }
 
   /** `put` after its options are resolved (a typed view adds its namespace tag). */

@@ -36,6 +36,11 @@ export class EntryTable {
     });
   }
 
+  /** The engine's clock. */
+  now(): number {
+    return this.#config.clock();
+  }
+
   /**
    * The entry under `key` if a read may serve it: fresh, or expired but within its
    * stale-while-revalidate window (see {@link EntryTable.wasFresh}). An entry past every window is

@@ -15,7 +15,8 @@ export type CacheErrorCode =
   | "LOADER_TIMEOUT"
   | "ABORTED"
   | "MISSING_KEY"
-  | "ROW_NOT_FOUND";
+  | "ROW_NOT_FOUND"
+  | "SYNC_NOT_CONFIRMED";
 
 // A registry symbol, so a CacheError from another installed copy of hydracache is recognised too.
 const BRAND = Symbol.for("hydracache.CacheError");

@@ -1,4 +1,4 @@
-import type { ExternalLoad, Loader } from "./loads.ts";
+import type { Loader } from "./loads.ts";
 import type { ResolvedCall, ResolvedOptions } from "./options.ts";
 
 /**
@@ -21,15 +21,8 @@ export interface EngineState {
   readonly tags: number;
 }
 
-/** @internal What the Drizzle hook's lookup found: a hit, a load to join, or a new load it must complete. */
-export type Acquired =
-  | { readonly kind: "hit"; readonly value: unknown }
-  | { readonly kind: "join"; readonly result: Promise<unknown> }
-  | { readonly kind: "start"; readonly load: ExternalLoad };
-
 /** @internal The engine's seams for the adapters inside this package; see `internal.ts`. */
 export interface EngineInternals {
-  acquire(key: string, tags: readonly string[], ttlMs: number | undefined): Acquired;
   read(
     key: string,
     call: ResolvedCall,
@@ -38,6 +31,6 @@ export interface EngineInternals {
   ): Promise<unknown>;
   write(key: string, value: unknown, options: ResolvedOptions): void;
   readonly clock: () => number;
-  setServeGate(gate: (() => boolean) | undefined): void;
+  setServeGate(gate: (() => boolean) | undefined, joinableSince?: () => number): void;
   inspect(): EngineState;
 }

@@ -4,12 +4,11 @@
  * types. Every adapter reaches the engine through this module only.
  */
 import { CacheError, describe } from "./errors.ts";
-import { type Acquired, ENGINE, type EngineInternals, type EngineState } from "./internal-types.ts";
+import { ENGINE, type EngineInternals, type EngineState } from "./internal-types.ts";
 import type { Loader } from "./loads.ts";
 import { type EntryOptionsInput, NO_OPTIONS, resolveEntry } from "./options.ts";
 
-export type { ExternalLoad } from "./loads.ts";
-export type { Acquired, EngineState };
+export type { EngineState };
 
 /** The shape of a cache the seams accept: a `HydraCache` of this or another installed copy. */
 type AnyCache = object;
@@ -27,16 +26,6 @@ export function engineOf(cache: AnyCache, user = "hydracache"): EngineInternals 
     );
   }
   return internals;
-}
-
-/** @internal Looks `key` up synchronously for Drizzle's hook and, on a miss with no load in flight, starts an external load. */
-export function acquireEntry(
-  cache: AnyCache,
-  key: string,
-  tags: readonly string[],
-  ttlMs: number | undefined,
-): Acquired {
-  return engineOf(cache).acquire(key, tags, ttlMs);
 }
 
 /**
@@ -73,8 +62,13 @@ export function clockOf(cache: AnyCache): () => number {
 /**
  * @internal Installs (or, with `undefined`, removes) the function the engine calls before serving
  * any stored value: while it returns `false`, `get` misses, `getOrLoad` joins or starts a load that
- * stores nothing, each counted in `stats().bypassedReads`.
+ * stores nothing, each counted in `stats().bypassedReads`; and a load that started before
+ * `joinableSince()` (by the engine's clock) is not joined then: a new one replaces it.
  */
-export function setServeGate(cache: AnyCache, gate: (() => boolean) | undefined): void {
-  engineOf(cache).setServeGate(gate);
+export function setServeGate(
+  cache: AnyCache,
+  gate: (() => boolean) | undefined,
+  joinableSince?: () => number,
+): void {
+  engineOf(cache).setServeGate(gate, joinableSince);
 }

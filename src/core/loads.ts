@@ -25,37 +25,23 @@ export interface LoaderContext {
  */
 export type Loader<T> = (context: LoaderContext) => T | Promise<T>;
 
-/**
- * A load whose value arrives from outside, for adapters whose host runs the query between a
- * `get` and a `put` hook (Drizzle's `Cache`). It is a real engine load: callers join it, and an
- * invalidation that overtakes it keeps its value out of the store.
- */
-export interface ExternalLoad {
-  /**
-   * Delivers the value; `ttlMs` (when given) replaces the TTL chosen when the load started. A value
-   * the codec cannot encode fails every waiter with `ENCODE_FAILED`, and `complete` throws that
-   * same error, so the statement that ran the query gets the outcome its joiners get.
-   */
-  complete(value: unknown, ttlMs?: number): void;
-  /** Fails the load: every waiter rejects with `LOADER_FAILED` whose `cause` is `error`. */
-  fail(error: unknown): void;
-}
-
 /** One running load, shared by every caller that joined it. */
 export class Load {
   readonly key: string;
-  /** What the result is stored with (an external load's TTL may change when it completes). */
-  options: ResolvedOptions;
+  /** What the result is stored with. */
+  readonly options: ResolvedOptions;
+  /** When it started, by the engine's clock: while sync is down, an old load is not joined. */
+  readonly startedAt: number;
   /**
    * The load's generation check: set when an invalidation that covers the load (its key, one of
    * its tags, or a flush) happens while it runs. A stale load's result reaches its callers but
    * is never stored, and no caller joins it any more.
    */
   stale = false;
+  /** Replaced by a newer load of its key after every caller left it: stale, but not counted as a discard. */
+  superseded = false;
   /** Started while the cache could not serve stored values (sync down): its result is never stored. */
   readonly noStore: boolean;
-  /** Fed by an adapter (see {@link ExternalLoad}): no stale-if-error answer, the host sees the error. */
-  readonly external: boolean;
   settled = false;
   /** Callers still waiting; when the last one leaves early, the loader's signal aborts. */
   waiting = 0;
@@ -81,13 +67,13 @@ export class Load {
     key: string,
     options: ResolvedOptions,
     noStore: boolean,
-    external: boolean,
+    startedAt: number,
     toCaller: (load: Load, stored: unknown) => unknown,
   ) {
     this.key = key;
     this.options = options;
+    this.startedAt = startedAt;
     this.noStore = noStore;
-    this.external = external;
     this.result = new Promise<unknown>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -102,6 +88,11 @@ export class Load {
       if (this.#abandoned) this.#controller.abort(abandonedReason(this));
     }
     return this.#controller.signal;
+  }
+
+  /** Whether every caller has stopped waiting (the loader's signal has aborted). */
+  get abandoned(): boolean {
+    return this.#abandoned;
   }
 
   /** Every caller has stopped waiting: aborts the loader's signal. */
@@ -150,14 +141,19 @@ export class Loads {
     this.#canServe = canServe;
   }
 
-  /** The current load for `key`, if any. */
+  /**
+   * The current load for `key`, if any: the one a caller joins. A load every caller has left is not
+   * joined (its loader's signal has aborted, so it may fail for that alone, and a new caller must
+   * not get that failure): the caller starts a new load, which replaces it (see `#register`).
+   */
   current(key: string): Load | undefined {
-    return this.#byKey.get(key);
+    const load = this.#byKey.get(key);
+    return load?.abandoned ? undefined : load;
   }
 
   /** Starts a load of `key` that runs `loader`, registered as the key's current load. */
   start(key: string, options: ResolvedOptions, loader: Loader<unknown>, noStore: boolean): Load {
-    const load = this.#register(key, options, noStore, false);
+    const load = this.#register(key, options, noStore);
     let output: unknown;
     try {
       output = loader(new Context(load));
@@ -174,25 +170,6 @@ export class Loads {
       this.#settle(load, output);
     }
     return load;
-  }
-
-  /** Starts a load whose value an adapter delivers (see {@link ExternalLoad}). */
-  startExternal(key: string, options: ResolvedOptions, noStore: boolean): ExternalLoad {
-    const load = this.#register(key, options, noStore, true);
-    load.result.catch(() => {
-      // Waiters see the failure through their own joins; the load itself needs no handler.
-    });
-    return {
-      complete: (value, ttlMs) => {
-        if (load.settled) return;
-        if (ttlMs !== undefined) load.options = { ...load.options, ttlMs };
-        const error = this.#settle(load, value);
-        if (error !== undefined) throw error;
-      },
-      fail: (error) => {
-        if (!load.settled) this.#fail(load, error);
-      },
-    };
   }
 
   /**
@@ -291,8 +268,15 @@ export class Loads {
     return this.#byTag.size;
   }
 
-  #register(key: string, options: ResolvedOptions, noStore: boolean, external: boolean): Load {
-    const load = new Load(key, options, noStore, external, this.#toCaller);
+  #register(key: string, options: ResolvedOptions, noStore: boolean): Load {
+    const load = new Load(key, options, noStore, this.#table.now(), this.#toCaller);
+    // Only a load every caller left can still hold the key (`current` hides it): the new load
+    // replaces it, and its result is no longer stored (the newer load's is, unless overtaken).
+    const previous = this.#byKey.get(key);
+    if (previous !== undefined) {
+      previous.superseded = true;
+      this.#makeStale(previous);
+    }
     this.#byKey.set(key, load);
     for (const tag of options.tags) {
       const loads = this.#byTag.get(tag);
@@ -318,8 +302,9 @@ export class Loads {
       load.reject(error);
       return error as CacheError;
     }
-    if (load.stale) this.#stats.staleLoadDiscards++;
-    else if (load.noStore) {
+    if (load.stale) {
+      if (!load.superseded) this.#stats.staleLoadDiscards++;
+    } else if (load.noStore) {
       // Sync was down when the load started: its callers get it, the store never does.
     } else if (this.#table.fits(encoded.bytes))
       this.#table.write(load.key, encoded.stored, encoded.bytes, load.options);
@@ -331,7 +316,7 @@ export class Loads {
   /** A failed load: waiters get a usable stale-if-error value, else `LOADER_FAILED`. Nothing is stored. */
   #fail(load: Load, error: unknown): void {
     this.#finish(load);
-    const fallback = load.external || !this.#canServe() ? undefined : this.#table.fallback(load.key, "error");
+    const fallback = this.#canServe() ? this.#table.fallback(load.key, "error") : undefined;
     if (fallback !== undefined) {
       load.fellBack = true;
       load.resolve(fallback.stored);

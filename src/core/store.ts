@@ -78,7 +78,7 @@ export class EntryStore {
     this.delete(key);
     this.#bytes += entry.bytes;
     this.#insert(key, entry);
-    this.#trim();
+    this.#trim(key);
   }
 
   /** Removes a key and returns its entry; never reported as an eviction. */
@@ -137,24 +137,27 @@ export class EntryStore {
 
   /**
    * The entry of quick-lru to evict for the byte bound when `older` is empty: the oldest not read
-   * since the last pass (second chance), else the oldest.
+   * since the last pass (second chance), else the oldest; never `kept` (the entry being stored)
+   * while another is left.
    */
-  #leastUsedRecent(): [string, Entry] {
+  #leastUsedRecent(kept: string): [string, Entry] {
     let oldest: [string, Entry] | undefined;
     for (const pair of this.#lru.entriesAscending()) {
+      if (pair[0] === kept) continue;
       oldest ??= pair;
-      if (pair[1].used !== true) return pair;
+      if (!pair[1].used) return pair;
       pair[1].used = false;
     }
+    // Never undefined: an entry that fits maxTotalBytes alone is stored, so another one is left.
     return oldest as [string, Entry];
   }
 
-  /** Evicts the least recently used entries until both bounds hold. */
-  #trim(): void {
+  /** Evicts the least recently used entries until both bounds hold, `kept` (just stored) last. */
+  #trim(kept: string): void {
     while (this.size > this.#capacity || this.#bytes > this.#maxBytes) {
       // Whatever `older` holds lies ahead of the iterator (everything before it was evicted
       // through it, and a new one starts at the front), appended entries too.
-      const next = this.#older.size > 0 ? this.#oldest.next().value : this.#leastUsedRecent();
+      const next = this.#older.size > 0 ? this.#oldest.next().value : this.#leastUsedRecent(kept);
       const [key, entry] = next as [string, Entry];
       this.delete(key);
       this.#onEvict(key, entry);

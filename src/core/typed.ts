@@ -63,7 +63,7 @@ export class TypedCache<T> {
     return `${this.#prefix}:${key}`;
   }
 
-  /** The physical key of a built key; an empty builder gives the namespace itself. */
+  /** The physical key of a built key; an empty builder gives the namespace itself. @throws {CacheError} `INVALID_KEY` (thrown) for anything but a `CacheKeyBuilder`. */
   keyFrom(builder: CacheKeyBuilder): string {
     if (!(builder instanceof CacheKeyBuilder)) {
       throw new CacheError("INVALID_KEY", `keyFrom needs a CacheKeyBuilder, got ${describe(builder)}`);
@@ -71,19 +71,22 @@ export class TypedCache<T> {
     return builder.isEmpty() ? this.#prefix : this.key(builder.build());
   }
 
-  /** See {@link HydraCache.get}. */
+  /** See {@link HydraCache.get}. @throws {CacheError} (rejects) as {@link HydraCache.get}. */
   get(key: string): Promise<T | undefined> {
     return this.#cache.get<T>(this.#physical(key));
   }
 
-  /** See {@link HydraCache.put}; the entry also carries this view's namespace tag (for {@link TypedCache.clear}). */
+  /**
+   * See {@link HydraCache.put}; the entry also carries this view's namespace tag (for {@link TypedCache.clear}).
+   * @throws {CacheError} (rejects) as {@link HydraCache.put}.
+   */
   async put(key: string, value: T, options?: EntryOptionsInput): Promise<void> {
     const physical = this.#physical(key);
     if (typeof physical !== "string") return this.#cache.put(physical, value, options);
     this.#engine.write(physical, value, this.#tagged(resolveEntry(options)));
   }
 
-  /** See {@link HydraCache.getOrLoad}. */
+  /** See {@link HydraCache.getOrLoad}. @throws {CacheError} (rejects) as {@link HydraCache.getOrLoad}. */
   getOrLoad(key: string, loader: Loader<T>): Promise<T>;
   getOrLoad(key: string, options: LoadOptionsInput | undefined, loader: Loader<T>): Promise<T>;
   getOrLoad(
@@ -115,7 +118,7 @@ export class TypedCache<T> {
     }
   }
 
-  /** Alias of {@link TypedCache.getOrLoad}. */
+  /** Alias of {@link TypedCache.getOrLoad}. @throws {CacheError} (rejects) as {@link HydraCache.getOrLoad}. */
   getOrInsertWith(key: string, loader: Loader<T>): Promise<T>;
   getOrInsertWith(key: string, options: LoadOptionsInput | undefined, loader: Loader<T>): Promise<T>;
   getOrInsertWith(
@@ -126,7 +129,7 @@ export class TypedCache<T> {
     return this.getOrLoad(key, optionsOrLoader as LoadOptionsInput, loader as Loader<T>);
   }
 
-  /** Alias of {@link TypedCache.getOrLoad}. */
+  /** Alias of {@link TypedCache.getOrLoad}. @throws {CacheError} (rejects) as {@link HydraCache.getOrLoad}. */
   tryGetOrInsertWith(key: string, loader: Loader<T>): Promise<T>;
   tryGetOrInsertWith(key: string, options: LoadOptionsInput | undefined, loader: Loader<T>): Promise<T>;
   tryGetOrInsertWith(
@@ -137,22 +140,22 @@ export class TypedCache<T> {
     return this.getOrLoad(key, optionsOrLoader as LoadOptionsInput, loader as Loader<T>);
   }
 
-  /** See {@link HydraCache.containsKey}. */
+  /** See {@link HydraCache.containsKey}. @throws {CacheError} (rejects) `INVALID_KEY`. */
   containsKey(key: string): Promise<boolean> {
     return this.#cache.containsKey(this.#physical(key));
   }
 
-  /** See {@link HydraCache.invalidateKey}. */
+  /** See {@link HydraCache.invalidateKey}. @throws {CacheError} (rejects) `INVALID_KEY`. */
   invalidateKey(key: string): Promise<boolean> {
     return this.#cache.invalidateKey(this.#physical(key));
   }
 
-  /** Alias of {@link TypedCache.invalidateKey}. */
+  /** Alias of {@link TypedCache.invalidateKey}. @throws {CacheError} (rejects) `INVALID_KEY`. */
   remove(key: string): Promise<boolean> {
     return this.invalidateKey(key);
   }
 
-  /** See {@link HydraCache.invalidateTag}; tags are global to the engine. */
+  /** See {@link HydraCache.invalidateTag}; tags are global to the engine. @throws {CacheError} (rejects) `INVALID_OPTIONS`. */
   invalidateTag(tag: string): Promise<number> {
     return this.#cache.invalidateTag(tag);
   }
@@ -160,7 +163,7 @@ export class TypedCache<T> {
   /**
    * Removes this namespace's entries (those stored through this view or another view of the same
    * namespace) and makes their loads stale; other namespaces are untouched. Resolves to how many
-   * live entries were removed.
+   * live entries were removed. Never rejects.
    */
   clear(): Promise<number> {
     return this.#cache.invalidateTag(this.#tag);

@@ -40,6 +40,7 @@ export class DbCache {
       namespace,
       resolveRowSource: (source: RowSource<unknown>, query: DbQuery<unknown>, helper: RowHelper) =>
         this.resolveRowSource(source, query, helper),
+      runLoad: <T>(load: () => Promise<T>) => this.runLoad(load),
     });
   }
 
@@ -137,6 +138,23 @@ export class DbCache {
    *   }
    * }
    */
+  /**
+   * Hook for adapters: runs every load of this cache's queries, a `fetchWith` loader or a row
+   * helper's source, on a miss and on a bypass. The base class just calls `load`. `DrizzleDbCache`
+   * runs it outside the Drizzle cache hook: the query's result is cached once, under the query's
+   * key and with its TTL.
+   *
+   * @example
+   * class TracedDbCache extends DbCache {
+   *   protected override runLoad<T>(load: () => Promise<T>): Promise<T> {
+   *     return tracer.startActiveSpan("db-cache load", () => load());
+   *   }
+   * }
+   */
+  protected runLoad<T>(load: () => Promise<T>): Promise<T> {
+    return load();
+  }
+
   protected resolveRowSource(
     _source: RowSource<unknown>,
     _query: DbQuery<unknown>,

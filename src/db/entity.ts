@@ -23,8 +23,8 @@ export interface EntityDefinition {
 }
 
 /**
- * Cache metadata for one kind of entity, made by {@link defineEntity}: the TypeScript form of the
- * original's `CacheEntity` trait. `Row` is the row type `forEntity` queries return; `Id` its id type.
+ * Cache metadata for one kind of entity, made by {@link defineEntity}: its kind, collection, keys
+ * and tags. `Row` is the row type `forEntity` queries return; `Id` its id type.
  *
  * @example
  * const User: EntityDescriptor<UserRow, number> = defineEntity({ entity: "user", collection: "users" });

@@ -12,7 +12,7 @@
  * const User = defineEntity<UserRow, number>({ entity: "user", collection: "users" });
  *
  * const user = await queries.forEntity(User, 42).fetchOne(() => repo.rowsById(42)); // key db:user:42
- * const all = await queries.collection<UserRow[]>("users").fetchAll(() => repo.list()); // key db:users
+ * const all = await queries.collection<UserRow>("users").fetchAll(() => repo.list()); // key db:users
  * await queries.invalidateEntity(User, 42);   // drops every result tagged user:42
  * await queries.invalidateCollection("users"); // drops every result tagged users
  */
@@ -20,4 +20,4 @@ export { DbCache } from "./db-cache.ts";
 export type { EntityDefinition, EntityDescriptor, EntityId } from "./entity.ts";
 export { defineEntity } from "./entity.ts";
 export { DbQuery } from "./query.ts";
-export type { RowHelper, RowOf, RowSource, RowSourceDefaults } from "./rows.ts";
+export type { RowHelper, RowOf, RowResult, RowSource, RowSourceDefaults, RowsFor } from "./rows.ts";

@@ -15,9 +15,10 @@ import {
 import {
   checkRowSource,
   type RowHelper,
-  type RowOf,
+  type RowResult,
   type RowSource,
   type RowSourceDefaults,
+  type RowsFor,
   readRows,
 } from "./rows.ts";
 
@@ -27,6 +28,8 @@ export interface QueryContext {
   readonly cache: HydraCache;
   /** The namespace of physical keys (`""`: none). */
   readonly namespace: string;
+  /** The adapter hook behind `DbCache.runLoad`: runs every load (a `fetchWith` loader, a row helper's source). */
+  readonly runLoad: <T>(load: () => Promise<T>) => Promise<T>;
   /** The adapter hook behind `DbCache.resolveRowSource`: a default key and extra tags for a row source. */
   readonly resolveRowSource: (
     source: RowSource<unknown>,
@@ -181,17 +184,29 @@ export class DbQuery<T> {
    * const user = await queries.cached<User>().key("user:42").tag("users").fetchWith(() => repo.load(42));
    */
   async fetchWith(loader: Loader<T>): Promise<T> {
-    return this.#context.cache.getOrLoad<T>(this.#requireKey(this.#key), this.#options, loader);
+    const key = this.#requireKey(this.#key);
+    if (typeof loader !== "function") {
+      throw new CacheError(
+        "INVALID_OPTIONS",
+        `query ${describe(this.#label())}: fetchWith needs a loader function, got ${describe(loader)}`,
+      );
+    }
+    return this.#context.cache.getOrLoad<T>(key, this.#options, (context) =>
+      this.#context.runLoad(async () => loader(context)),
+    );
   }
 
   /**
    * The single row of `query`, cached. Zero rows rejects `ROW_NOT_FOUND` (for every waiter) and
-   * caches nothing; more than one row resolves to the first (like `sqlx::fetch_one`).
+   * caches nothing; more than one row resolves to the first (like `sqlx::fetch_one`). The row's
+   * type is `T` when the query has one (`entity<User>(…)`; the source's rows must be assignable
+   * to it), else the source's row type. A key holding another helper's array of rows rejects
+   * `INVALID_VALUE`.
    *
    * @example
-   * const user = await queries.entity("user", 42).fetchOne(db.select().from(users).where(eq(users.id, 42)));
+   * const user: User = await queries.entity<User>("user", 42).fetchOne(db.select().from(users).where(eq(users.id, 42)));
    */
-  async fetchOne<R>(query: RowSource<R>): Promise<RowOf<R>> {
+  async fetchOne<R extends RowsFor<T>>(query: RowSource<R>): Promise<RowResult<T, R>> {
     // Zero rows loads `undefined`, which the engine never stores; a joined or cached `null` is no row too.
     const { key, value: row } = await this.#fetch(query, "fetchOne", (rows) => rows[0] ?? undefined);
     if (row === undefined || row === null) {
@@ -200,29 +215,30 @@ export class DbQuery<T> {
         `query ${describe(this.#label())}: fetchOne found no row for key ${describe(key)}`,
       );
     }
-    return row as RowOf<R>;
+    return row as RowResult<T, R>;
   }
 
   /**
    * The first row of `query`, or `null` when there is none; the `null` is cached too, so repeated
-   * misses stay off the database.
+   * misses stay off the database. Typed and checked like {@link DbQuery.fetchOne}.
    *
    * @example
-   * const maybeUser = await queries.entity("user", 42).fetchOptional(() => repo.rowsById(42));
+   * const maybeUser = await queries.entity<User>("user", 42).fetchOptional(() => repo.rowsById(42)); // User | null
    */
-  async fetchOptional<R>(query: RowSource<R>): Promise<RowOf<R> | null> {
+  async fetchOptional<R extends RowsFor<T>>(query: RowSource<R>): Promise<RowResult<T, R> | null> {
     const { value: row } = await this.#fetch(query, "fetchOptional", (rows) => rows[0] ?? null);
-    return (row ?? null) as RowOf<R> | null;
+    return (row ?? null) as RowResult<T, R> | null;
   }
 
   /**
-   * Every row of `query`, as an array; an empty result is cached as `[]`.
+   * Every row of `query`, as an array; an empty result is cached as `[]`. Rows are typed like
+   * {@link DbQuery.fetchOne}'s; a key holding another helper's single row rejects `INVALID_VALUE`.
    *
    * @example
-   * const all = await queries.collection<User[]>("users").fetchAll(db.select().from(users));
+   * const all: User[] = await queries.collection<User>("users").fetchAll(db.select().from(users));
    */
-  async fetchAll<R>(query: RowSource<R>): Promise<RowOf<R>[]> {
-    return (await this.#fetch(query, "fetchAll", (rows) => rows)).value as RowOf<R>[];
+  async fetchAll<R extends RowsFor<T>>(query: RowSource<R>): Promise<RowResult<T, R>[]> {
+    return (await this.#fetch(query, "fetchAll", (rows) => rows)).value as RowResult<T, R>[];
   }
 
   /**
@@ -239,17 +255,26 @@ export class DbQuery<T> {
     const defaults = this.#context.resolveRowSource(source, this as DbQuery<unknown>, helper);
     const key = this.#requireKey(this.#key ?? checkDefaultKey(defaults?.key, this.#label()));
     const run = defaults?.source ?? source;
-    const load = async () => pick(await readRows(run));
+    let loadedHere = false;
+    const load = () => {
+      loadedHere = true;
+      return this.#context.runLoad(async () => pick(await readRows(run)));
+    };
     if (defaults?.bypass === true) return { key, value: await bypassing(key, load) };
     const base = this.#options;
     const optionsAtStart = () => {
       const extra = defaults?.tags;
       return extra === undefined ? base : base.tags([...base.tagList, ...extra]);
     };
-    return {
-      key,
-      value: await getOrLoadWithOptionsAtStart(this.#context.cache, key, optionsAtStart, load),
-    };
+    const value = await getOrLoadWithOptionsAtStart(this.#context.cache, key, optionsAtStart, load);
+    // A hit or a joined load may hold what another helper (or fetchWith) cached under the key.
+    if (!loadedHere && Array.isArray(value) !== (helper === "fetchAll")) {
+      throw new CacheError(
+        "INVALID_VALUE",
+        `query ${describe(this.#label())}: ${helper} found ${Array.isArray(value) ? "an array of rows" : "a single row"} under key ${describe(key)}, cached by another row helper or fetchWith; give each helper its own key`,
+      );
+    }
+    return { key, value };
   }
 
   #requireKey(key: string | undefined): string {

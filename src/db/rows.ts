@@ -4,7 +4,8 @@ import { CacheError, describe } from "../core/errors.ts";
  * Where the row helpers get rows from, in the order they are tried:
  * - a function returning rows or a promise of rows (called on a miss);
  * - a lazy awaitable: a Drizzle query builder or relational query, anything with a `then` that
- *   runs only when awaited (awaited on a miss);
+ *   runs only when awaited (awaited on a miss); never a native `Promise`, which has already
+ *   started (rejected with `INVALID_OPTIONS`: pass `() => repo.load(1)`);
  * - an executable: an object with an `execute()` method, such as a Drizzle prepared query or a
  *   Kysely query builder (`execute()` is called on a miss).
  *
@@ -20,6 +21,27 @@ export type RowSource<R> = PromiseLike<R> | (() => R | PromiseLike<R>) | { execu
 
 /** The row type of a source that resolves to `R`: the element type of an array, else `R` without `undefined`/`null`. */
 export type RowOf<R> = R extends readonly (infer Row)[] ? Row : Exclude<R, undefined | null>;
+
+/**
+ * What a row source of a query with row type `T` may resolve to: rows assignable to `T` (an array
+ * of them, one, or none), or anything when the query has no row type (`T` is `unknown`). An
+ * array type as `T` admits no source: `T` is the row type (`collection<User>`, not `<User[]>`).
+ *
+ * @example
+ * queries.entity<User>("user", 1).fetchOne(db.select().from(users)); // User[] is RowsFor<User>
+ */
+export type RowsFor<T> = unknown extends T
+  ? unknown
+  : readonly T[] | (T extends readonly unknown[] ? never : T) | null | undefined;
+
+/**
+ * The row a row helper resolves to: the query's row type `T` when it has one, else the row type
+ * of its source (`RowOf<R>`).
+ *
+ * @example
+ * type Row = RowResult<unknown, User[]>; // User
+ */
+export type RowResult<T, R> = unknown extends T ? RowOf<R> : T;
 
 /**
  * What an adapter contributes for one row source (see `DbCache.resolveRowSource`): a logical key
@@ -57,8 +79,18 @@ export interface RowSourceDefaults {
 /** The row helpers, named in error messages. */
 export type RowHelper = "fetchOne" | "fetchOptional" | "fetchAll";
 
-/** Throws `INVALID_OPTIONS` unless `source` is a function, a thenable or an executable. Reads `then`/`execute`, never calls them. */
+/**
+ * Throws `INVALID_OPTIONS` unless `source` is a function, a lazy thenable or an executable. A
+ * native `Promise` is refused: it has already started, so its query would run on every call,
+ * hits included. Reads `then`/`execute`, never calls them.
+ */
 export function checkRowSource(source: unknown, helper: RowHelper): void {
+  if (isNativePromise(source)) {
+    throw new CacheError(
+      "INVALID_OPTIONS",
+      `${helper}: query is a Promise, which has already started (its query runs on every call, even on a hit); pass a function that starts it instead: ${helper}(() => repo.load(1)), not ${helper}(repo.load(1))`,
+    );
+  }
   if (typeof source === "function" || hasMethod(source, "then") || hasMethod(source, "execute")) return;
   throw new CacheError(
     "INVALID_OPTIONS",
@@ -79,6 +111,11 @@ export async function readRows(source: RowSource<unknown>): Promise<unknown[]> {
       : (source as { execute(): unknown }).execute());
   if (Array.isArray(result)) return Array.from(result);
   return result === undefined || result === null ? [] : [result];
+}
+
+/** A promise made by `Promise` (an `async` function's result, say), of this realm or another. */
+function isNativePromise(value: unknown): boolean {
+  return value instanceof Promise || Object.prototype.toString.call(value) === "[object Promise]";
 }
 
 function hasMethod(value: unknown, name: "then" | "execute"): boolean {

@@ -1,9 +1,17 @@
 import { DbCache } from "../db/db-cache.ts";
 import type { DbQuery } from "../db/query.ts";
-import type { RowHelper, RowSource, RowSourceDefaults } from "../db/rows.ts";
-import { preparedTables, rawRows, statementShape, tablesReadBy } from "./drizzle-internals.ts";
+import { type RowHelper, type RowSource, type RowSourceDefaults, readRows } from "../db/rows.ts";
+import { learnForeignKeys, withCascades } from "./cascades.ts";
+import {
+  preparedTables,
+  rawRows,
+  relationalTables,
+  statementShape,
+  tablesReadBy,
+  writesThroughCte,
+} from "./drizzle-internals.ts";
 import { keyPart, queryKey } from "./query-key.ts";
-import { inTransaction } from "./statement-context.ts";
+import { inTransaction, runUncached } from "./statement-context.ts";
 import { type TableRef, tableTag } from "./table-tag.ts";
 
 /**
@@ -20,6 +28,14 @@ import { type TableRef, tableTag } from "./table-tag.ts";
  * await queries.invalidateTable(users); // = cache.invalidateTag("table:users")
  */
 export class DrizzleDbCache extends DbCache {
+  /**
+   * Runs a load (a `fetchWith` loader, a row helper's source) outside the Drizzle cache hook of a
+   * `hydraDrizzle` database: the query's result is cached once, under this query's key and TTL.
+   */
+  protected override runLoad<T>(load: () => Promise<T>): Promise<T> {
+    return runUncached(load);
+  }
+
   /** Removes every result that read `table`. Resolves to how many were removed. */
   invalidateTable(table: TableRef): Promise<number> {
     return this.cache.invalidateTag(tableTag(table));
@@ -30,18 +46,36 @@ export class DrizzleDbCache extends DbCache {
    * without an explicit key) is the row helper, the SQL and parameters, then the result mapping
    * (`fetchAll:q:…`): the helpers cache different shapes of one query's rows, queries with the same
    * SQL may map their rows differently, and a `HydraDrizzleCache` in the same namespace (whose
-   * keys start `q:`) never meets these keys. The table tags are computed when a load starts; a
+   * keys start `a:` or `m:`) never meets these keys. The table tags are computed when a load starts; a
    * prepared query has no SQL object left to walk, so its tags are the tables Drizzle tracked for
-   * it. Any source, Drizzle's or a function, bypasses the cache inside a transaction.
+   * it. Any source, Drizzle's or a function, bypasses the cache inside a transaction (and, as
+   * every load, runs outside the Drizzle cache hook: see `runLoad`). A statement that writes through a CTE is never cached: it runs, then its tables (and those
+   * their foreign keys cascade to) are invalidated.
    */
   protected override resolveRowSource(
     source: RowSource<unknown>,
     _query: DbQuery<unknown>,
     helper: RowHelper,
   ): RowSourceDefaults | undefined {
-    const bypass = inTransaction(source);
-    const run = rawRows(source);
+    const writes = writesThroughCte(source);
+    const tables = () => [
+      ...new Set([
+        ...tablesReadBy(source, learnForeignKeys),
+        ...preparedTables(source),
+        ...relationalTables(source),
+      ]),
+    ];
+    const raw = rawRows(source);
+    const bypass = writes || inTransaction(source);
     if (typeof source === "function") return bypass ? { bypass } : undefined;
+    // A write through a CTE runs uncached, then invalidates what it wrote.
+    const run = writes
+      ? async () => {
+          const rows = await readRows(raw ?? source);
+          for (const table of withCascades(tables())) await this.invalidateTable(table);
+          return rows;
+        }
+      : raw;
     return {
       bypass,
       source: run,
@@ -50,7 +84,7 @@ export class DrizzleDbCache extends DbCache {
         return shape && `${helper}:${queryKey(shape.sql, shape.params)}${keyPart(shape.mapping)}`;
       },
       get tags() {
-        return [...new Set([...tablesReadBy(source), ...preparedTables(source)])].map(tableTag);
+        return tables().map(tableTag);
       },
     };
   }

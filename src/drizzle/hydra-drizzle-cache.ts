@@ -2,14 +2,15 @@ import { Cache, type MutationOption } from "drizzle-orm/cache/core";
 import type { CacheConfig } from "drizzle-orm/cache/core/types";
 import type { HydraCache } from "../core/cache.ts";
 import { CacheError, describe } from "../core/errors.ts";
-import { acquireEntry, type ExternalLoad } from "../core/internal.ts";
+import { clockOf, getOrLoadWithOptionsAtStart } from "../core/internal.ts";
 import { escapeSegment } from "../core/key.ts";
 import { checkTtl, type Milliseconds } from "../core/options.ts";
-import { DERIVED_KEY } from "./drizzle-internals.ts";
-import { type StatementContext, statementContext } from "./statement-context.ts";
-import { type TableRef, tableTag } from "./table-tag.ts";
+import { refreshCatalog, withCascades } from "./cascades.ts";
+import { brandClass, DERIVED_KEY } from "./drizzle-internals.ts";
+import { type StatementLoad, statementContext } from "./statement-context.ts";
+import { type TableRef, tableName, tableTag } from "./table-tag.ts";
 
-/** Options of {@link HydraDrizzleCache}. */
+/** Options of {@link HydraDrizzleCache} and `hydraDrizzle`. */
 export interface HydraDrizzleCacheOptions {
   /**
    * `"explicit"`: only queries with `.$withCache()` are cached; `"all"`: every select is.
@@ -24,52 +25,41 @@ export interface HydraDrizzleCacheOptions {
    * @default "drizzle"
    */
   namespace?: string;
-  /**
-   * Without `withHydraCache`, Drizzle never reports a failed query, so a caller waiting on another
-   * caller's identical query waits at most this long (ms), then queries itself.
-   * @default 2_000
-   */
-  joinTimeout?: Milliseconds;
 }
-
-/** Raised inside a load that was abandoned, so joiners query for themselves. */
-class AbandonedLoad extends Error {}
 
 /**
  * Drizzle's `Cache` over a hydracache engine, correct where Drizzle's bundled caches are not:
- * identical concurrent selects run one query (single-flight); a result whose tables were
- * invalidated while its query ran is not stored; and with {@link withHydraCache}, writes are
- * invalidated again once they complete and transactions never leak into the cache.
+ * identical concurrent selects run one query (single-flight) and share its outcome; a result whose
+ * tables were invalidated while its query ran is not stored; writes are invalidated again once they
+ * complete, with the tables their foreign keys cascade to; transactions never leak into the cache.
+ * It caches only in a database built by `hydraDrizzle` (or wrapped by `withHydraCache`): Drizzle's
+ * hooks alone cannot see a failed query, the end of a write or a rolled-back transaction, so used
+ * bare it passes every statement through to the database, and says so once with `console.warn`.
  *
  * @example
- * const cache = HydraCache.local().build();
- * const db = withHydraCache(drizzle(client, { cache: new HydraDrizzleCache(cache, { strategy: "all" }) }));
+ * const db = hydraDrizzle(drizzle(client), cache, { strategy: "all" }); // builds and installs one
  * await db.select().from(users);               // cached, tagged table:users
  * await db.update(users).set({ name: "Ada" }); // invalidates table:users after the write completes
  */
 export class HydraDrizzleCache extends Cache {
+  static {
+    brandClass(HydraDrizzleCache, "HydraDrizzleCache");
+  }
+
   /** The shared engine. */
   readonly cache: HydraCache;
   /** This cache's key prefix in the engine. */
   readonly namespace: string;
   readonly #strategy: "explicit" | "all";
   readonly #ttl: Milliseconds | undefined;
-  readonly #joinTimeout: Milliseconds;
-  /** Loads started by statements that run without `withHydraCache`, by physical key. */
-  readonly #unowned = new Map<string, { load: ExternalLoad; timer: ReturnType<typeof setTimeout> }>();
-  /**
-   * Outside `withHydraCache`, per key: how many gets answered "miss" (so their statement queries and
-   * then calls `put`) whose `put` has not come yet, and when the last one did. A `put` carries
-   * nothing that says which miss it answers, so a new load is only adopted when none is pending.
-   */
-  readonly #unanswered = new Map<string, { count: number; since: number }>();
+  #warned = false;
 
   constructor(cache: HydraCache, options: HydraDrizzleCacheOptions = {}) {
     super();
     if (typeof (cache as Partial<HydraCache> | null)?.getOrLoad !== "function") {
       throw new CacheError("INVALID_OPTIONS", `HydraDrizzleCache needs a HydraCache, got ${describe(cache)}`);
     }
-    const { strategy = "explicit", ttl, namespace = "drizzle", joinTimeout = 2_000 } = options;
+    const { strategy = "explicit", ttl, namespace = "drizzle" } = options;
     if (strategy !== "explicit" && strategy !== "all") {
       throw new CacheError(
         "INVALID_OPTIONS",
@@ -83,7 +73,6 @@ export class HydraDrizzleCache extends Cache {
     this.namespace = namespace;
     this.#strategy = strategy;
     this.#ttl = ttl === undefined ? undefined : checkTtl(ttl, "ttl");
-    this.#joinTimeout = checkTtl(joinTimeout, "joinTimeout");
   }
 
   /** Which selects Drizzle routes through the cache. */
@@ -93,7 +82,8 @@ export class HydraDrizzleCache extends Cache {
 
   /**
    * Drizzle's lookup before a select: a hit returns the stored driver result; a miss joins an
-   * identical query in flight, or starts a load that {@link HydraDrizzleCache.put} completes.
+   * identical query in flight (and gets its outcome), or starts a load the statement completes.
+   * `$withCache({ autoInvalidate: false })` results live under their own keys, without table tags.
    */
   override async get(
     key: string,
@@ -102,51 +92,59 @@ export class HydraDrizzleCache extends Cache {
     isAutoInvalidate?: boolean,
   ): Promise<unknown[] | undefined> {
     const context = statementContext.getStore();
-    if (context?.inTransaction) return undefined;
-    const tags = isAutoInvalidate === false ? [] : [...tables, ...(context?.tablesRead ?? [])].map(tableTag);
-    const physicalKey = this.#physicalKey(key, context);
-    const acquired = acquireEntry(this.cache, physicalKey, [...new Set(tags)], this.#ttl);
-    if (acquired.kind === "hit") return acquired.value as unknown[];
-    if (acquired.kind === "join") return this.#join(acquired.result, context, physicalKey);
-    if (context !== undefined) context.load = acquired.load;
-    else this.#adopt(physicalKey, acquired.load);
-    return undefined;
-  }
-
-  /** Drizzle's store after a miss: completes the load the miss started (stored unless invalidated meanwhile). */
-  override async put(
-    key: string,
-    response: unknown,
-    _tables: string[],
-    _isTag: boolean,
-    config?: CacheConfig,
-  ): Promise<void> {
-    const context = statementContext.getStore();
-    if (context?.inTransaction) return;
-    const physicalKey = this.#physicalKey(key, context);
-    let load = context?.load;
-    if (context === undefined) {
-      this.#answered(physicalKey);
-      const unowned = this.#unowned.get(physicalKey);
-      this.#unowned.delete(physicalKey);
-      clearTimeout(unowned?.timer);
-      load = unowned?.load;
+    if (context === undefined) return this.#passThrough();
+    if (context.inTransaction || context.uncached) return undefined;
+    const manual = isAutoInvalidate === false;
+    const tags = manual ? [] : [...new Set([...tables, ...(context.tablesRead ?? [])].map(tableTag))];
+    const logical = key === DERIVED_KEY && context.derivedKey !== undefined ? context.derivedKey : key;
+    const { load, started } = startable();
+    const outcome = getOrLoadWithOptionsAtStart(
+      this.cache,
+      this.#physicalKey(logical, manual),
+      () => ({ tags, ttl: context.ttl ?? this.#ttl }),
+      load.run,
+    );
+    const first = await Promise.race([started, outcome.then(settled, failed)]);
+    if (first === "started") {
+      context.load = { ...load, outcome };
+      outcome.catch(() => {}); // the statement sees its own failure; put awaits the outcome
+      return undefined;
     }
-    const ttl = ttlOf(config);
-    // An absolute expiry already past (`pxat`/`exat`), or a non-positive TTL: nothing to store.
-    if (ttl !== undefined && !(ttl > 0)) load?.fail(new AbandonedLoad("its TTL had already run out"));
-    else load?.complete(response, ttl);
+    if ("value" in first) return first.value as unknown[];
+    // A failed query reaches its joiners as the driver's error, as it reaches the statement that ran it.
+    const error = first.error;
+    throw CacheError.is(error) && error.code === "LOADER_FAILED" ? error.cause : error;
   }
 
   /**
-   * Drizzle's hook on writes (and `db.$cache.invalidate`): removes every result of the tables,
-   * and each custom `$withCache({ tag })` key both as a key and as an engine tag. Inside
-   * `withHydraCache`, the same happens again once the write or transaction completes.
+   * Drizzle's store after a miss: completes the load the miss started (stored unless invalidated
+   * meanwhile). Rejects as every joiner of the load does: with the `CacheError` (say
+   * `ENCODE_FAILED`) when the result cannot be stored.
+   */
+  override async put(
+    _key: string,
+    response: unknown,
+    _tables?: string[],
+    _isTag?: boolean,
+    _config?: CacheConfig,
+  ): Promise<void> {
+    const load = statementContext.getStore()?.load;
+    if (load === undefined) return;
+    load.deliver(response);
+    await load.outcome;
+  }
+
+  /**
+   * Drizzle's hook on writes (and `db.$cache.invalidate`): removes every result of the tables and
+   * of the tables their foreign keys cascade to, and each custom `$withCache({ tag })` key both as
+   * a key and as an engine tag. Inside a wrapped database, the same happens again once the write
+   * or transaction completes, with the foreign keys declared in the database's catalog too (read
+   * then, at most once a minute).
    */
   override async onMutate(params: MutationOption): Promise<void> {
     const context = statementContext.getStore();
-    context?.written.push(() => this.#invalidate(params));
-    await this.#invalidate(params);
+    context?.written.push(() => this.#invalidate(params, true));
+    await this.#invalidate(params, false);
   }
 
   /** Removes every result that read `table` (`tableTag(table)`), across all namespaces. */
@@ -154,91 +152,69 @@ export class HydraDrizzleCache extends Cache {
     return this.cache.invalidateTag(tableTag(table));
   }
 
-  async #invalidate({ tables, tags }: MutationOption): Promise<void> {
-    for (const table of asList(tables)) await this.cache.invalidateTag(tableTag(table));
+  /** Once the write has `completed` (never inside a transaction), the catalog's foreign keys count too. */
+  async #invalidate({ tables, tags }: MutationOption, completed: boolean): Promise<void> {
+    if (completed && tables !== undefined) await refreshCatalog(this, clockOf(this.cache)());
+    for (const table of withCascades(asList(tables).map(tableName))) {
+      await this.cache.invalidateTag(tableTag(table));
+    }
     for (const tag of asList(tags)) {
-      await this.cache.invalidateKey(this.#physicalKey(tag, undefined));
+      await this.cache.invalidateKey(this.#physicalKey(tag, false));
+      await this.cache.invalidateKey(this.#physicalKey(tag, true));
       await this.cache.invalidateTag(tag);
     }
   }
 
-  #physicalKey(key: string, context: StatementContext | undefined): string {
-    const logical = key === DERIVED_KEY && context?.derivedKey !== undefined ? context.derivedKey : key;
+  /** `namespace:` + `a:` (auto-invalidated, tagged by table) or `m:` (`autoInvalidate: false`) + the key. */
+  #physicalKey(key: string, manual: boolean): string {
+    const logical = `${manual ? "m" : "a"}:${key}`;
     return this.namespace === "" ? logical : `${escapeSegment(this.namespace)}:${logical}`;
   }
 
-  /** Waits for an identical query's result; without the wrapper a failure or timeout means "query yourself". */
-  async #join(
-    result: Promise<unknown>,
-    context: StatementContext | undefined,
-    physicalKey: string,
-  ): Promise<unknown[] | undefined> {
-    try {
-      return (await result) as unknown[];
-    } catch (error) {
-      const cause = (error as CacheError).cause;
-      if (context === undefined) {
-        this.#missed(physicalKey); // this caller now queries, and will put
-        return undefined;
-      }
-      if (cause instanceof AbandonedLoad) return undefined;
-      throw cause;
+  /** Outside a wrapped database: no lookup, nothing stored, and one warning saying why. */
+  #passThrough(): undefined {
+    if (!this.#warned) {
+      this.#warned = true;
+      console.warn(
+        "hydracache: this HydraDrizzleCache caches nothing: its database was not built with hydraDrizzle(drizzle(client), cache) (or wrapped by withHydraCache), and Drizzle's cache hooks alone cannot see a failed query, the end of a write or a rolled-back transaction",
+      );
     }
-  }
-
-  /** Counts a get outside `withHydraCache` that answered "miss"; resolves to whether others were pending. */
-  #missed(physicalKey: string): boolean {
-    const now = Date.now();
-    // A statement that never puts has failed; after this window its miss stops counting.
-    const window = Math.max(UNANSWERED_WINDOW, 2 * this.#joinTimeout);
-    if (this.#unanswered.size >= 1024) {
-      for (const [key, { since }] of this.#unanswered)
-        if (now - since >= window) this.#unanswered.delete(key);
-    }
-    const pending = this.#unanswered.get(physicalKey);
-    const live = pending !== undefined && now - pending.since < window;
-    this.#unanswered.set(physicalKey, { count: live ? pending.count + 1 : 1, since: now });
-    return live;
-  }
-
-  /** Counts a put outside `withHydraCache`: one pending miss fewer. */
-  #answered(physicalKey: string): void {
-    const pending = this.#unanswered.get(physicalKey);
-    if (pending === undefined) return;
-    if (pending.count <= 1) this.#unanswered.delete(physicalKey);
-    else pending.count--;
-  }
-
-  /**
-   * Tracks a load started outside `withHydraCache`. Drizzle calls `put` only when the query
-   * succeeds, so the load is abandoned after `joinTimeout`. A load for a key with any earlier miss
-   * still unanswered (a load not completed yet, or abandoned by the timeout while its statement
-   * still runs) is abandoned at once: its `put` could not be told from the earlier ones', and an
-   * earlier statement may have read the rows before a write this load started after.
-   */
-  #adopt(physicalKey: string, load: ExternalLoad): void {
-    if (this.#missed(physicalKey)) {
-      load.fail(new AbandonedLoad("an earlier miss of this key is still unanswered"));
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.#unowned.delete(physicalKey);
-      load.fail(new AbandonedLoad(`no result within ${this.#joinTimeout} ms`));
-    }, this.#joinTimeout);
-    (timer as { unref?: () => void }).unref?.();
-    this.#unowned.set(physicalKey, { load, timer });
+    return undefined;
   }
 }
 
-/** How long (ms) a miss outside `withHydraCache` whose `put` never came keeps new loads of its key unstored. */
-const UNANSWERED_WINDOW = 60_000;
+/** A load whose loader only waits for the statement's result, and a promise saying it started. */
+function startable(): {
+  load: Omit<StatementLoad, "outcome"> & { run: () => Promise<unknown> };
+  started: Promise<"started">;
+} {
+  let start!: (value: "started") => void;
+  const started = new Promise<"started">((resolve) => {
+    start = resolve;
+  });
+  let deliver!: (result: unknown) => void;
+  let fail!: (error: unknown) => void;
+  const arrival = new Promise((resolve, reject) => {
+    deliver = resolve;
+    fail = reject;
+  });
+  const run = () => {
+    start("started");
+    return arrival;
+  };
+  return { load: { deliver, fail, run }, started };
+}
+
+const settled = (value: unknown) => ({ value });
+const failed = (error: unknown) => ({ error });
 
 /** The TTL a query's `$withCache({ config })` asks for, in ms from now (`pxat`/`exat` by the wall clock). */
-function ttlOf(config: CacheConfig | undefined): Milliseconds | undefined {
-  if (config?.px !== undefined) return config.px;
-  if (config?.ex !== undefined) return config.ex * 1000;
-  if (config?.pxat !== undefined) return config.pxat - Date.now();
-  if (config?.exat !== undefined) return config.exat * 1000 - Date.now();
+export function ttlOf(config: object | undefined): Milliseconds | undefined {
+  const { px, ex, pxat, exat } = (config ?? {}) as { px?: number; ex?: number; pxat?: number; exat?: number };
+  if (px !== undefined) return px;
+  if (ex !== undefined) return ex * 1000;
+  if (pxat !== undefined) return pxat - Date.now();
+  if (exat !== undefined) return exat * 1000 - Date.now();
   return undefined;
 }
 

@@ -1,8 +1,54 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { createCborCodec } from "../../src/codec/cbor.ts";
+import { canGenerateCode } from "../../src/codec/codegen.ts";
 import { inspectEngine } from "../../src/core/internal.ts";
 import { type CacheCodec, cborCodec, HydraCache, referenceCodec } from "../../src/index.ts";
 import { rejectsWith } from "./helpers.ts";
+
+/** Both CBOR paths: records (Node, Deno, Bun, browsers) and plain maps (workerd, strict CSP). */
+const PATHS = [
+  { name: "records", codec: createCborCodec({ records: true }) },
+  { name: "plain maps", codec: createCborCodec({ records: false }) },
+] as const;
+
+/** `{ "__proto__": inner, after }` with "__proto__" as an own data key, as JSON.parse makes it. */
+const withProtoKey = (inner: unknown, after: unknown): Record<string, unknown> =>
+  Object.fromEntries([
+    ["__proto__", inner],
+    ["after", after],
+  ]);
+
+/** Asserts `actual` has exactly the own keys, in order, and values of `expected`, `-0` apart from `0`. */
+function assertExact(actual: unknown, expected: unknown, path = "$"): void {
+  if (typeof expected !== "object" || expected === null) {
+    assert.ok(Object.is(actual, expected), `${path}: ${String(actual)} is not ${String(expected)}`);
+    return;
+  }
+  assert.ok(typeof actual === "object" && actual !== null, `${path}: not an object`);
+  assert.is(Object.getPrototypeOf(actual), Object.getPrototypeOf(expected), `${path}: prototype`);
+  if (expected instanceof Map) {
+    assertExact([...(actual as Map<unknown, unknown>)], [...expected], path);
+    return;
+  }
+  if (expected instanceof Set || ArrayBuffer.isView(expected)) {
+    assertExact([...(actual as Iterable<unknown>)], [...(expected as Iterable<unknown>)], path);
+    return;
+  }
+  if (expected instanceof Date) {
+    assert.is((actual as Date).getTime(), expected.getTime(), path);
+    return;
+  }
+  assert.equal(Object.keys(actual), Object.keys(expected), `${path}: own keys`);
+  for (const key of Object.keys(expected)) {
+    const descriptor = Object.getOwnPropertyDescriptor(actual, key);
+    assert.ok(
+      descriptor?.enumerable && descriptor.writable && "value" in descriptor,
+      `${path}.${key}: data key`,
+    );
+    assertExact(descriptor?.value, (expected as Record<string, unknown>)[key], `${path}.${key}`);
+  }
+}
 
 class User {
   readonly id: number;
@@ -37,6 +83,146 @@ test("cborCodec: round-trips Date, Map, Set, BigInt, typed arrays, null and nest
   assert.equal([...(back?.bytes ?? [])], [1, 2, 3]);
   assert.is(back?.nothing, null);
   assert.ok(back !== undefined && "missing" in back);
+});
+
+test("canGenerateCode: no in workerd (it forbids code generation during requests), no where it throws", () => {
+  assert.is(canGenerateCode(), true, "Node");
+  const global = globalThis as { navigator?: unknown; Function: FunctionConstructor };
+  const navigator = Object.getOwnPropertyDescriptor(global, "navigator");
+  Object.defineProperty(global, "navigator", {
+    value: { userAgent: "Cloudflare-Workers" },
+    configurable: true,
+  });
+  try {
+    assert.is(canGenerateCode(), false, "workerd");
+  } finally {
+    if (navigator === undefined) delete global.navigator;
+    else Object.defineProperty(global, "navigator", navigator);
+  }
+  const original = global.Function;
+  global.Function = function blocked() {
+    throw new EvalError("Code generation from strings disallowed for this context");
+  } as unknown as FunctionConstructor;
+  try {
+    assert.is(canGenerateCode(), false, "a strict Content-Security-Policy");
+  } finally {
+    global.Function = original;
+  }
+});
+
+test("cborCodec: where code generation is allowed (Node, Deno, Bun) the default codec writes records", () => {
+  // A record starts with a 16-bit tag (0xd9); a plain CBOR map written by cbor-x with 0xb9.
+  assert.is(cborCodec.encode({ a: 1 })[0], 0xd9);
+  assert.is(PATHS[1].codec.encode({ a: 1 })[0], 0xb9);
+});
+
+for (const { name, codec } of PATHS) {
+  test(`CBOR (${name}): round-trips Date, Map, Set, BigInt, typed arrays, null, undefined inside objects`, () => {
+    const value = {
+      at: new Date(1_700_000_000_000),
+      map: new Map<unknown, unknown>([
+        ["a", { id: 1 }],
+        [2, [null]],
+      ]),
+      set: new Set(["x", 2]),
+      big: -(2n ** 70n),
+      bytes: new Uint8Array([1, 2, 3]),
+      floats: new Float64Array([1.5, -0]),
+      nothing: null,
+      missing: undefined,
+      nested: [{ id: 1, name: "a" }, { id: 2, name: "b" }, { id: 3, name: "c" }, "four"],
+    };
+    for (let i = 0; i < 5; i++) assertExact(codec.decode(codec.encode(value)), value);
+  });
+
+  test(`CBOR (${name}): -0 stays -0 and an own "__proto__" key stays an own data key, wherever they are`, () => {
+    const values = [
+      -0,
+      [0, -0],
+      { n: -0, z: 0 },
+      new Map([["m", -0]]),
+      withProtoKey(1, 2),
+      withProtoKey({ deep: -0 }, [withProtoKey(null, -0)]),
+      { list: [withProtoKey("x", 0)], __proto_: "a genuine key" },
+      [new Map([[withProtoKey(1, 1), new Set([withProtoKey(2, 2)])]])],
+    ];
+    for (const value of values) {
+      const decoded = codec.decode(codec.encode(value));
+      assertExact(decoded, value);
+      if (typeof decoded === "object" && decoded !== null) {
+        assert.is(Object.getPrototypeOf({ ...decoded }), Object.prototype, "no prototype was set");
+      }
+    }
+    assert.is(({} as Record<string, unknown>).after, undefined, "Object.prototype untouched");
+  });
+
+  test(`CBOR (${name}): values without -0 or "__proto__" are written as cbor-x writes them`, () => {
+    const value = { id: 1, list: [0, 1.5], map: new Map([["k", 0]]) };
+    const bytes = codec.encode(value);
+    assert.ok(!(bytes[0] === 0xd9 && bytes[1] === 0xd7 && bytes[2] === 0xc0), "no wrapping tag");
+  });
+
+  test(`CBOR (${name}): decoded byte arrays are copies, never views into the stored bytes`, () => {
+    const bytes = codec.encode({ b: new Uint8Array([1, 2, 3]), f: new Float32Array([1]) });
+    const first = codec.decode(bytes) as { b: Uint8Array; f: Float32Array };
+    first.b[0] = 9;
+    first.f[0] = 9;
+    assertExact(codec.decode(bytes), { b: new Uint8Array([1, 2, 3]), f: new Float32Array([1]) });
+  });
+
+  test(`CBOR (${name}): a circular value fails with a message that says so, and the codec still works`, () => {
+    const row: Record<string, unknown> = { id: 1, friends: [] };
+    (row.friends as unknown[]).push({ id: 2, back: row });
+    const inMap = new Map<string, unknown>();
+    inMap.set("self", inMap);
+    const inSet = new Set<unknown>();
+    inSet.add([inSet]);
+    for (const value of [row, inMap, inSet]) {
+      assert.throws(
+        () => codec.encode(value),
+        (error: Error) => error.message === "the value is circular: it contains itself",
+      );
+    }
+    // Neither a value nested deeper than the stack allows nor a repeated reference is a cycle.
+    let deep: unknown = 0;
+    for (let i = 0; i < 300_000; i++) deep = [deep];
+    assert.throws(
+      () => codec.encode(deep),
+      (error: Error) => !/circular/.test(error.message),
+    );
+    const shared = { id: 3 };
+    assertExact(codec.decode(codec.encode({ a: shared, b: shared })), { a: { id: 3 }, b: { id: 3 } });
+  });
+}
+
+test('cache: -0 and an own "__proto__" key come back exactly on a miss, a join and a hit', async () => {
+  const cache = HydraCache.local().build();
+  const value = () => ({ score: -0, payload: withProtoKey({ admin: true }, [-0]) });
+  const [loaded, joined] = await Promise.all([
+    cache.getOrLoad("k", async () => value()),
+    cache.getOrLoad("k", async () => value()),
+  ]);
+  for (const result of [loaded, joined, await cache.get("k"), await cache.getOrLoad("k", value)]) {
+    assertExact(result, value());
+  }
+  assert.ok(Object.is(await cache.getOrLoad("zero", () => -0), -0), "a bare -0 on a miss");
+  assert.ok(Object.is(await cache.get("zero"), -0), "a bare -0 on a hit");
+});
+
+test("cache: a circular value rejects put and every waiter of a load with ENCODE_FAILED saying circular", async () => {
+  const cache = HydraCache.local().build();
+  const circular = () => {
+    const node: Record<string, unknown> = { id: 1 };
+    node.self = node;
+    return node;
+  };
+  await rejectsWith(cache.put("k", circular()), "ENCODE_FAILED", /"k".*circular/);
+  const waiters = [
+    cache.getOrLoad("l", async () => circular()),
+    cache.getOrLoad("l", async () => circular()),
+  ];
+  for (const waiter of waiters) await rejectsWith(waiter, "ENCODE_FAILED", /circular/);
+  assert.is(await cache.containsKey("l"), false);
 });
 
 test("cborCodec: stores a copy of the encoder's bytes, not a view into its shared buffer", () => {

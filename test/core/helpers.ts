@@ -52,3 +52,29 @@ export async function rejectsWith(
   if (message) assert.match(error.message, message);
   return error;
 }
+
+/** Lets every pending promise job run (one macrotask turn; no timer, no wall-clock wait). */
+export function drain(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Runs `fn` with `setTimeout` replaced by a recorder, and returns what it returned with the
+ * callbacks it scheduled: the test fires them by hand, so a per-call `timeout` runs out exactly
+ * when the test says, whatever the machine's speed. Only timers scheduled synchronously inside `fn`
+ * are captured (the engine arms a caller's timeout when the caller starts waiting); a handle the
+ * engine later passes to the real `clearTimeout` is a plain object, which it ignores.
+ */
+export function captureTimeouts<T>(fn: () => T): { result: T; timers: Array<{ ms: number; fire(): void }> } {
+  const timers: Array<{ ms: number; fire(): void }> = [];
+  const real = globalThis.setTimeout;
+  globalThis.setTimeout = ((callback: () => void, ms?: number) => {
+    timers.push({ ms: ms ?? 0, fire: callback });
+    return {};
+  }) as unknown as typeof setTimeout;
+  try {
+    return { result: fn(), timers };
+  } finally {
+    globalThis.setTimeout = real;
+  }
+}

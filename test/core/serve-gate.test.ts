@@ -2,7 +2,7 @@
 // loads still share one loader run but store nothing, and every such read counts as bypassed.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { acquireEntry, clockOf, inspectEngine, setServeGate } from "../../src/core/internal.ts";
+import { clockOf, inspectEngine, setServeGate } from "../../src/core/internal.ts";
 import { HydraCache } from "../../src/index.ts";
 import { gate, rejectsWith } from "./helpers.ts";
 
@@ -53,30 +53,39 @@ test("serve gate closed: no stale value either (stale-while-revalidate, stale-if
   assert.is(await cache.get("k"), "old"); // still within its window once the gate opens
 });
 
-test("serve gate closed: put still stores; the Drizzle hook's loads store nothing", async () => {
+test("serve gate closed: put still stores", async () => {
   const cache = HydraCache.local().build();
   setServeGate(cache, () => false);
   await cache.put("p", 1);
-  const acquired = acquireEntry(cache, "d", [], undefined);
-  assert.is(acquired.kind, "start");
-  if (acquired.kind === "start") acquired.load.complete([1, 2]);
   setServeGate(cache, undefined);
   assert.is(await cache.get("p"), 1);
-  assert.is(await cache.get("d"), undefined);
   assert.is(inspectEngine(cache).inFlight, 0);
 });
 
-test("external loads: completing twice, or failing after completing, changes nothing", async () => {
-  const cache = HydraCache.local().build();
-  const acquired = acquireEntry(cache, "k", [], 60_000);
-  if (acquired.kind !== "start") throw new Error("expected a new load");
-  const joined = acquireEntry(cache, "k", [], undefined);
-  acquired.load.complete(["first"]);
-  acquired.load.complete(["second"]);
-  acquired.load.fail(new Error("late"));
-  assert.is(joined.kind, "join");
-  if (joined.kind === "join") assert.equal(await joined.result, ["first"]);
-  assert.equal(await cache.get("k"), ["first"]);
+test("serve gate closed: a load older than the joinable bound is not joined; a new one replaces it and only it answers later callers", async () => {
+  let now = 0;
+  const cache = HydraCache.local()
+    .clock(() => now)
+    .build();
+  const old = gate<string>();
+  const first = cache.getOrLoad("k", () => old.promise); // started while synced, at 0
+  now = 5_000;
+  setServeGate(
+    cache,
+    () => false,
+    () => now - 3_000,
+  );
+  const fresh = gate<string>();
+  const late = cache.getOrLoad("k", () => fresh.promise); // the old load is 5 s old: not joined
+  const later = cache.getOrLoad("k", () => "unused"); // joins the new one
+  old.open("read before a lost write");
+  fresh.open("read after it");
+  assert.is(await first, "read before a lost write");
+  assert.is(await late, "read after it");
+  assert.is(await later, "read after it");
+  setServeGate(cache, undefined);
+  assert.is(await cache.get("k"), undefined); // neither is stored: one superseded, one unsynced
+  assert.is(cache.stats().loads, 2);
 });
 
 test("clockOf: the engine's one clock, for sync and adapters", () => {

@@ -160,4 +160,27 @@ test("resolveRowSource: a bad key or a throw rejects before the source runs", as
   assert.is(inspectEngine(cache).inFlight, 0);
 });
 
+test("runLoad: runs every load, fetchWith's and the row helpers', never a hit", async () => {
+  const ran: string[] = [];
+  class Tracing extends DbCache {
+    protected override async runLoad<T>(load: () => Promise<T>): Promise<T> {
+      ran.push("start");
+      const value = await load();
+      ran.push("end");
+      return value;
+    }
+  }
+  const queries = new Tracing(HydraCache.local().build(), "db");
+  assert.equal(await queries.entity("user", 1).fetchWith(() => ({ id: 1 })), { id: 1 });
+  assert.equal(await queries.entity("user", 1).fetchWith(() => ({ id: 2 })), { id: 1 });
+  assert.equal(await queries.collection("users").fetchAll(() => [{ id: 1 }]), [{ id: 1 }]);
+  assert.equal(await queries.collection("users").fetchAll(() => [{ id: 2 }]), [{ id: 1 }]);
+  assert.equal(ran, ["start", "end", "start", "end"]);
+  await rejectsWith(
+    queries.entity("user", 2).fetchWith(undefined as never),
+    "INVALID_OPTIONS",
+    /fetchWith needs a loader function/,
+  );
+});
+
 test.run();

@@ -83,7 +83,7 @@ export function rowHelperConformance(name: string, makeSource: () => Promise<Row
 
   conformance("fetchAll: returns every row, and a hit does not run the query", async () => {
     const { fixture, queries, group, rows, ran } = await setup(3);
-    const query = queries.collection<ConformanceRow[]>(group);
+    const query = queries.collection<ConformanceRow>(group);
     assert.equal(await query.fetchAll(fixture.byName(group)), rows);
     assert.equal(await query.fetchAll(fixture.byName(group)), rows);
     assert.is(ran(), 1);

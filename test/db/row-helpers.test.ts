@@ -28,16 +28,17 @@ function setup(rows: UserRow[] = [{ id: 1, name: "Ada" }]) {
 test("row helpers: a hit never calls the query's then", async () => {
   const { table, queries } = setup();
   await queries.entity("user", 1).fetchOne(table.select((row) => row.id === 1));
+  await queries.collection("users").fetchAll(table.select((row) => row.id === 1));
   const one = table.select((row) => row.id === 1);
   const optional = table.select((row) => row.id === 1);
   const all = table.select((row) => row.id === 1);
   await queries.entity("user", 1).fetchOne(one);
   await queries.entity("user", 1).fetchOptional(optional);
-  await queries.entity("user", 1).fetchAll(all);
+  await queries.collection("users").fetchAll(all);
   assert.is(one.thenCalls, 0);
   assert.is(optional.thenCalls, 0);
   assert.is(all.thenCalls, 0);
-  assert.is(table.queries, 1);
+  assert.is(table.queries, 2);
 });
 
 test("row helpers: a function source is called only on a miss", async () => {
@@ -52,8 +53,8 @@ test("row helpers: a function source is called only on a miss", async () => {
   assert.is(calls, 1);
 });
 
-test("row helpers: accept a function returning a promise or a lazy query, and a plain promise", async () => {
-  const { table, queries } = setup();
+test("row helpers: accept a function returning a promise or a lazy query; a native promise is INVALID_OPTIONS naming the fix", async () => {
+  const { cache, table, queries } = setup();
   assert.equal(
     await queries
       .cached()
@@ -68,13 +69,23 @@ test("row helpers: accept a function returning a promise or a lazy query, and a 
       .fetchOne(() => table.select()),
     { id: 1, name: "Ada" },
   );
-  assert.equal(
-    await queries
-      .cached()
-      .key("c")
-      .fetchAll(Promise.resolve([1, 2])),
-    [1, 2],
-  );
+  // A started promise would run its query on every call, hits included.
+  let runs = 0;
+  const load = async () => {
+    runs++;
+    return [{ id: 3 }];
+  };
+  for (const helper of ["fetchOne", "fetchOptional", "fetchAll"] as const) {
+    await rejectsWith(
+      queries.cached().key("c")[helper](load()),
+      "INVALID_OPTIONS",
+      new RegExp(`${helper}: query is a Promise.*${helper}\\(\\(\\) => repo\\.load\\(1\\)\\)`),
+    );
+  }
+  assert.is(await cache.containsKey("db:c"), false);
+  assert.equal(await queries.cached().key("c").fetchAll(load), [{ id: 3 }]);
+  assert.equal(await queries.cached().key("c").fetchAll(load), [{ id: 3 }]);
+  assert.is(runs, 4, "three eager calls, then one load");
 });
 
 test("row helpers: accept an executable (a prepared query), whose execute() runs only on a miss", async () => {
@@ -457,3 +468,38 @@ test("adapter defaults: bypass runs the source on every call and touches nothing
 });
 
 test.run();
+
+test("row helpers on one explicit key: each resolves only to its own shape, whichever helper filled the key", async () => {
+  const { cache, table, queries } = setup();
+  const byId = () => table.select((row) => row.id === 1);
+  assert.equal(await queries.entity("user", 1).fetchOne(byId()), { id: 1, name: "Ada" });
+  await rejectsWith(
+    queries.entity("user", 1).fetchAll(byId()),
+    "INVALID_VALUE",
+    /fetchAll found a single row under key "db:user:1"/,
+  );
+  assert.equal(await queries.entity("user", 1).fetchOptional(byId()), { id: 1, name: "Ada" });
+  await cache.invalidateKey("db:user:1");
+  assert.equal(await queries.entity("user", 1).fetchAll(byId()), [{ id: 1, name: "Ada" }]);
+  await rejectsWith(
+    queries.entity("user", 1).fetchOne(byId()),
+    "INVALID_VALUE",
+    /fetchOne found an array of rows/,
+  );
+  await rejectsWith(
+    queries.entity("user", 1).fetchOptional(byId()),
+    "INVALID_VALUE",
+    /fetchOptional found an array/,
+  );
+  // A joiner of another helper's load gets the same refusal, never the other shape.
+  await cache.invalidateKey("db:user:1");
+  const release = gate();
+  const all = queries.entity("user", 1).fetchAll(async () => {
+    await release.promise;
+    return byId();
+  });
+  const one = queries.entity("user", 1).fetchOne(byId());
+  release.open();
+  assert.equal(await all, [{ id: 1, name: "Ada" }]);
+  await rejectsWith(one, "INVALID_VALUE", /fetchOne found an array of rows/);
+});

@@ -3,12 +3,15 @@
 import { readFileSync } from "node:fs";
 import { entityKind, eq, inArray, relations, sql } from "drizzle-orm";
 import { Cache, type MutationOption } from "drizzle-orm/cache/core";
-import { alias, bigint, integer, pgSchema, pgTable, text } from "drizzle-orm/pg-core";
+import { alias, bigint, integer, PgPreparedQuery, pgSchema, pgTable, text } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
   bypassCache,
+  cachingOn,
+  changingForeignKeys,
+  checkDrizzleDatabase,
   type DatabaseInternals,
   DERIVED_KEY,
   deriveExecutionKey,
@@ -17,11 +20,15 @@ import {
   preparedTables,
   rawRows,
   recordRenderedSql,
+  relationalTables,
   renderedSqlOf,
   routeToDerivedKey,
+  sqlWritesThroughCte,
   statementShape,
   tablesReadBy,
+  writesThroughCte,
 } from "../../src/drizzle/drizzle-internals.ts";
+import { ttlOf } from "../../src/drizzle/hydra-drizzle-cache.ts";
 import { queryKey } from "../../src/drizzle/query-key.ts";
 import { CacheError } from "../../src/index.ts";
 
@@ -311,6 +318,159 @@ test("rawRows: a raw db.execute() result is its rows, from an array or a driver 
   assert.is(rawRows(db.select().from(users)), undefined);
   assert.is(rawRows(null), undefined);
   assert.type(rawRows(db.execute(sql`select 1`)), "function");
+});
+
+test("checkDrizzleDatabase: one probe names every internal the installed Drizzle lacks, as INVALID_OPTIONS", () => {
+  checkDrizzleDatabase(drizzle.mock(), true);
+  const internals = drizzle.mock() as unknown as DatabaseInternals;
+  assert.throws(
+    () =>
+      checkDrizzleDatabase(
+        Object.create(internals, { session: { value: {} }, dialect: { value: {} } }),
+        true,
+      ),
+    (error: unknown) =>
+      CacheError.is(error) &&
+      error.code === "INVALID_OPTIONS" &&
+      error.message.includes(
+        "it lacks session.prepareQuery(), dialect.sqlToQuery(), session.cache, session.options",
+      ),
+  );
+  assert.throws(
+    () => checkDrizzleDatabase(null, false),
+    (error: unknown) =>
+      CacheError.is(error) &&
+      /lacks session\.prepareQuery\(\), dialect\.sqlToQuery\(\), transaction\(\)$/.test(error.message),
+  );
+});
+
+test("checkDrizzleDatabase: a Drizzle whose prepared queries have no queryWithCache (the path the cache hooks run on) fails the probe", () => {
+  const prototype = PgPreparedQuery.prototype as { queryWithCache?: unknown };
+  const queryWithCache = prototype.queryWithCache;
+  delete prototype.queryWithCache;
+  try {
+    assert.throws(
+      () => checkDrizzleDatabase(drizzle.mock(), false),
+      (error: unknown) =>
+        CacheError.is(error) && /lacks PgPreparedQuery\.prototype\.queryWithCache\(\)$/.test(error.message),
+    );
+  } finally {
+    prototype.queryWithCache = queryWithCache;
+  }
+});
+
+test("drizzle-orm 1.0 shapes: lazily listed tables, PgAsyncRaw, a second renderer, and v2 relational queries", async () => {
+  // Objects shaped as 1.0 makes them (1.0 itself runs the suites in `npm run test:drizzle-versions`).
+  assert.equal(preparedTables({ queryMetadata: { tables: () => ["users", 1] } }), ["users"]);
+  class PgAsyncRaw {
+    static readonly [entityKind] = "PgAsyncRaw";
+    // biome-ignore lint/suspicious/noThenProperty: a raw query is a thenable.
+    then(resolve: (rows: unknown) => void) {
+      resolve({ rows: [{ n: 1 }] });
+    }
+  }
+  assert.equal(await rawRows(new PgAsyncRaw())?.(), [{ n: 1 }]);
+  const rendered = { sql: "select 1", params: [] };
+  const dialect = {
+    sqlToQuery: (_sql: unknown) => ({ sql: "x", params: [] }),
+    _sqlToQuery: (_sql: unknown) => rendered,
+  };
+  recordRenderedSql(dialect);
+  const tagged = sql`select 1`;
+  assert.is(renderedSqlOf(dialect._sqlToQuery(tagged)), tagged);
+  class PgAsyncRelationalQueryV2 {
+    static readonly [entityKind] = "PgAsyncRelationalQueryV2";
+    readonly codec: (value: unknown) => unknown;
+    constructor(codec: (value: unknown) => unknown) {
+      this.codec = codec;
+    }
+    _getQuery(usedTables: Set<string>) {
+      usedTables.add("users").add("app.audit");
+    }
+    _toSQL() {
+      const selection = [
+        { key: "id", field: users.id, fieldType: "SQL", codec: this.codec },
+        {
+          key: "posts",
+          field: posts,
+          fieldType: "Nested",
+          isArray: true,
+          selection: [{ key: "id", field: posts.id }],
+        },
+      ];
+      return { query: { selection }, builtQuery: { sql: "select …", params: [1] } };
+    }
+  }
+  const asNumber = new PgAsyncRelationalQueryV2(Number);
+  assert.equal(relationalTables(asNumber), ["users", "app.audit"]);
+  assert.equal(relationalTables(db.query), []);
+  const shape = statementShape(asNumber);
+  assert.equal([shape?.sql, shape?.params], ["select …", [1]]);
+  assert.not.equal(
+    shape?.mapping,
+    statementShape(new PgAsyncRelationalQueryV2(String))?.mapping,
+    "codecs tell them apart",
+  );
+});
+
+test("cachingOn: Drizzle 0.44/0.45's cacheConfig.enable and 1.0's cacheConfig.enabled", () => {
+  const prepared = (cacheConfig: PreparedQueryInternals["cacheConfig"]) =>
+    ({ cacheConfig }) as PreparedQueryInternals;
+  assert.ok(cachingOn(prepared({ enable: true })));
+  assert.ok(cachingOn(prepared({ enabled: true })));
+  assert.not.ok(cachingOn(prepared({ enable: false })));
+  assert.not.ok(cachingOn(prepared(undefined)));
+});
+
+test("writesThroughCte: a data-modifying CTE writes; verbs inside quotes, and selects without WITH, do not", () => {
+  const inserted = db.$with("ins").as(db.insert(users).values({ id: 1, name: "update" }).returning());
+  assert.ok(writesThroughCte(db.with(inserted).select().from(inserted)));
+  const read = db.$with("r").as(db.select().from(users));
+  assert.not.ok(writesThroughCte(db.with(read).select().from(read)));
+  assert.not.ok(
+    writesThroughCte(db.select().from(users).where(eq(users.name, "delete"))),
+    "no WITH: not rendered",
+  );
+  assert.not.ok(writesThroughCte(() => "a function"));
+  assert.ok(writesThroughCte(db.execute(sql`with d as (delete from ${users} returning id) select * from d`)));
+  assert.ok(sqlWritesThroughCte('WITH u AS (UPDATE "t" SET "a" = 1 RETURNING *) SELECT * FROM u'));
+  assert.ok(
+    sqlWritesThroughCte("with m as (merge into t using s on true when matched then delete) select 1"),
+  );
+  assert.not.ok(
+    sqlWritesThroughCte('with "insert" as (select \'delete\' as "update") select * from "insert"'),
+  );
+  assert.not.ok(
+    sqlWritesThroughCte('insert into "t" values (1)'),
+    "a plain write is Drizzle's own to report",
+  );
+});
+
+test("changingForeignKeys: CASCADE, SET NULL and SET DEFAULT actions from Drizzle's table config; RESTRICT and NO ACTION change nothing", () => {
+  const parent = pgTable("parent", { id: integer("id").primaryKey() });
+  const child = pgTable("child", {
+    cascades: integer("a").references(() => parent.id, { onDelete: "cascade" }),
+    nulls: integer("b").references(() => parent.id, { onUpdate: "set null" }),
+    defaults: integer("c").references(() => audit.id, { onDelete: "set default" }),
+    restricts: integer("d").references(() => posts.id, { onDelete: "restrict" }),
+    plain: integer("e").references(() => users.id),
+  });
+  assert.equal(changingForeignKeys(child), [
+    ["child", "parent"],
+    ["child", "parent"],
+    ["child", "app.audit"],
+  ]);
+  assert.equal(changingForeignKeys(users), []);
+});
+
+test("ttlOf: $withCache({ config }) in ms from now: px, else ex seconds, else pxat/exat by the wall clock", () => {
+  assert.is(ttlOf({ px: 500, ex: 9 }), 500);
+  assert.is(ttlOf({ ex: 2 }), 2_000);
+  const soon = Date.now() + 60_000;
+  assert.ok((ttlOf({ pxat: soon }) ?? 0) > 50_000);
+  assert.ok((ttlOf({ exat: soon / 1000 }) ?? 0) > 50_000);
+  assert.is(ttlOf({}), undefined);
+  assert.is(ttlOf(undefined), undefined);
 });
 
 test.run();

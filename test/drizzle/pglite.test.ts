@@ -2,6 +2,7 @@
 // PGlite runs one statement at a time, so the race tests run on the real server only.
 import { descriptorSuite } from "./descriptor-suite.ts";
 import { drizzleConformance, drizzleSuite } from "./drizzle-suite.ts";
+import { freshnessSuite } from "./freshness-suite.ts";
 import { safetySuite } from "./safety-suite.ts";
 import { openPglite } from "./test-db.ts";
 
@@ -11,4 +12,5 @@ conformance.after(() => database.close());
 drizzleSuite(database).run();
 safetySuite(database).run();
 descriptorSuite(database).run();
+freshnessSuite(database).run();
 conformance.run();

@@ -4,6 +4,7 @@
 import { concurrencySuite } from "./concurrency-suite.ts";
 import { descriptorSuite } from "./descriptor-suite.ts";
 import { drizzleConformance, drizzleSuite } from "./drizzle-suite.ts";
+import { freshnessSuite } from "./freshness-suite.ts";
 import { safetySuite } from "./safety-suite.ts";
 import { openTestDatabase } from "./test-db.ts";
 
@@ -13,6 +14,7 @@ const suites = [
   drizzleConformance(database),
   safetySuite(database),
   descriptorSuite(database),
+  freshnessSuite(database),
 ];
 if (database.concurrent) suites.push(concurrencySuite(database));
 suites.at(-1)?.after(() => database.close());

@@ -111,7 +111,7 @@ async function openServer(
     kind,
     concurrent: true,
     drizzle: ({ searchPath, ownConnection, ...config } = {}) =>
-      drizzlePostgres(clientFor(searchPath, ownConnection), config) as unknown as Database,
+      drizzlePostgres({ client: clientFor(searchPath, ownConnection), ...config }) as unknown as Database,
     exec: async (sql) => {
       await admin.unsafe(sql);
     },
@@ -142,7 +142,7 @@ export async function openPglite(): Promise<TestDatabase> {
     kind: "pglite",
     concurrent: false,
     drizzle: ({ searchPath: _, ownConnection: __, ...config } = {}) =>
-      drizzlePglite(client, config) as unknown as Database,
+      drizzlePglite({ client, ...config }) as unknown as Database,
     exec: async (sql) => {
       await client.exec(sql);
     },
@@ -284,4 +284,19 @@ export function advisoryGate(database: TestDatabase): AdvisoryGate {
       }
     },
   };
+}
+
+/** Runs `run` and returns what it passed to `console.warn` (and hides it from the test output). */
+export async function capturingWarnings(run: () => Promise<void>): Promise<string[]> {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(" "));
+  };
+  try {
+    await run();
+  } finally {
+    console.warn = warn;
+  }
+  return warnings;
 }

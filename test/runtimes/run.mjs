@@ -197,11 +197,12 @@ function writeEntries(app) {
     hasDb ? `import * as db from "hydracache/db";` : "const db = undefined;",
     `import { smoke } from "./smoke.js";`,
   ].join("\n");
-  // Node, Deno and Bun: one module, run unbundled from node_modules.
+  // Node, Deno and Bun: one module, run unbundled from node_modules. Code generation is allowed
+  // there for good, so the default codec must have taken cbor-x's record path.
   writeFileSync(
     join(app, "entry.mjs"),
     `${imports}
-const result = await smoke({ core, db });
+const result = await smoke({ core, db, expect: { codegen: "allowed", codec: "records" } });
 console.log("RESULT " + JSON.stringify(result));
 if (!result.ok) throw new Error("smoke failed");
 `,
@@ -242,7 +243,9 @@ for (let i = 0; i < 20; i++) encoder.decode(encoder.encode(rows));
 console.log("control passed");
 `,
   );
-  const noNode = `{ process: "undefined", Buffer: "undefined", codegen: /^blocked/ }`;
+  // workerd and the edge VM forbid code generation (workerd only during requests, where the
+  // checks run): the default codec must have taken the plain path, never cbor-x's records.
+  const noNode = `{ process: "undefined", Buffer: "undefined", codegen: /^blocked/, codec: "plain" }`;
   writeFileSync(
     join(app, "worker.mjs"),
     `${imports}
@@ -289,7 +292,9 @@ globalThis.runSmoke = async () => JSON.stringify(await smoke({ core, db, expect:
   writeFileSync(
     join(app, "browser.mjs"),
     `${imports}
-const result = await smoke({ core, db, expect: { process: "undefined", Buffer: "undefined" } }).catch((error) => ({ ok: false, failures: [String(error)] }));
+// /csp.html is served with a Content-Security-Policy that forbids code generation.
+const codegen = location.pathname === "/csp.html" ? { codegen: /^blocked/, codec: "plain" } : { codegen: "allowed", codec: "records" };
+const result = await smoke({ core, db, expect: { process: "undefined", Buffer: "undefined", ...codegen } }).catch((error) => ({ ok: false, failures: [String(error)] }));
 await fetch("/result", { method: "POST", body: JSON.stringify(result) });
 `,
   );
@@ -320,7 +325,7 @@ async function node(app) {
   const result = parseResult(out);
   const native = JSON.parse(/NATIVE (.*)/.exec(out)?.[1] ?? "[]");
   const ok = code === 0 && result?.ok === true && native.length === 1;
-  const what = `${summary(result)}, unbundled from the tarball; cbor-x Node entry, native cbor-extract ${native.length ? "loaded" : "NOT loaded"}`;
+  const what = `${summary(result)}, unbundled from the tarball; cbor-x Node entry, native cbor-extract ${native.length ? "loaded" : "NOT loaded"}, CBOR ${result?.probes?.codec ?? "?"} path`;
   report("node", process.version.slice(1), ok, what, failureDetail(result, out));
 }
 
@@ -333,7 +338,7 @@ async function deno(app, control) {
     "deno",
     version,
     ok,
-    `${summary(result)}, unbundled, no permission flags; ${control}`,
+    `${summary(result)}, unbundled, no permission flags, CBOR ${result?.probes?.codec ?? "?"} path; ${control}`,
     failureDetail(result, out),
   );
 }
@@ -347,7 +352,7 @@ async function bun(app, control) {
     "bun",
     version,
     ok,
-    `${summary(result)}, unbundled, beside the native addon; ${control}`,
+    `${summary(result)}, unbundled, beside the native addon, CBOR ${result?.probes?.codec ?? "?"} path; ${control}`,
     failureDetail(result, out),
   );
 }
@@ -386,7 +391,7 @@ const worker :Workerd.Worker = (
   const { code, out } = await run(BIN.workerd, ["test", "workerd.capnp"], { cwd: app });
   const result = parseResult(out);
   const ok = code === 0 && result?.ok === true;
-  const what = `${summary(result)} inside a test handler and across requests to a module-level cache (bundled), no_nodejs_compat: no process/Buffer, eval blocked`;
+  const what = `${summary(result)} inside a test handler and across requests to a module-level cache (bundled), no_nodejs_compat: no process/Buffer, eval blocked, CBOR ${result?.probes?.codec ?? "?"} path`;
   report("workerd", version, ok, what, failureDetail(result, out));
 }
 
@@ -413,7 +418,7 @@ async function edge(app) {
     "edge-runtime-vm",
     version,
     ok,
-    `${summary(result)}, IIFE bundle in EdgeVM: no process/Buffer, eval blocked`,
+    `${summary(result)}, IIFE bundle in EdgeVM: no process/Buffer, eval blocked, CBOR ${result?.probes?.codec ?? "?"} path`,
     failureDetail(result, error),
   );
 }
@@ -436,11 +441,18 @@ async function chromium(app, missing) {
   };
   const page = (script, importMap) =>
     `<!doctype html><meta charset="utf-8">${importMap ? `<script type="importmap">${JSON.stringify({ imports: map })}</script>` : ""}<script type="module" src="${script}"></script>`;
-  const pages = { "/bundle.html": page("/browser.js"), "/unbundled.html": page("/browser.mjs", true) };
+  const pages = {
+    "/bundle.html": page("/browser.js"),
+    "/unbundled.html": page("/browser.mjs", true),
+    "/csp.html": page("/browser.js"),
+  };
+  // No 'unsafe-eval': `new Function` throws, and cbor-x and hydracache must do without it.
+  const csp = { "/csp.html": "script-src 'self'" };
   const types = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html" };
   for (const [name, path] of [
     ["bundle", "/bundle.html"],
     ["import map", "/unbundled.html"],
+    ["strict CSP", "/csp.html"],
   ]) {
     const { result, out } = await new Promise((done) => {
       let browser;
@@ -466,6 +478,7 @@ async function chromium(app, missing) {
         }
         const url = request.url.split("?")[0];
         const file = join(app, url);
+        if (csp[url]) response.setHeader("content-security-policy", csp[url]);
         if (pages[url]) response.end(pages[url]);
         else if (file.startsWith(app) && existsSync(file)) {
           response.setHeader("content-type", types[/\.[a-z]+$/.exec(url)?.[0]] ?? "application/octet-stream");
@@ -507,7 +520,7 @@ async function chromium(app, missing) {
       `chromium ${name}`,
       version,
       ok,
-      `${summary(result)}, headless, page on localhost`,
+      `${summary(result)}, headless, page on localhost; CBOR ${result?.probes?.codec ?? "?"} path`,
       failureDetail(result, out),
     );
   }

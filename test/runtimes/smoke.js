@@ -67,8 +67,8 @@ async function rejects(core, promise, code, what) {
 const rows = (count, pad = "") =>
   Array.from({ length: count }, (_, i) => ({ id: i, name: `user ${i}${pad}`, email: `u${i}@example.com` }));
 
-/** What the host offers; reported in every result, asserted by the caller's expectations. */
-function probeGlobals() {
+/** What the host offers, and which CBOR path the default codec took; asserted by the caller's expectations. */
+function probeHost(core) {
   let codegen = "allowed";
   try {
     new Function("return 1")();
@@ -80,7 +80,31 @@ function probeGlobals() {
     Buffer: typeof globalThis.Buffer,
     setTimeout: typeof setTimeout(() => {}, 0),
     codegen,
+    // cbor-x starts a record with a 16-bit tag (0xd9) and a plain map with 0xb9.
+    codec: core.cborCodec.encode({ a: 1 })[0] === 0xd9 ? "records" : "plain",
   };
+}
+
+/** `{ "__proto__": inner, after }` with "__proto__" an own data key, as JSON.parse makes it. */
+const withProtoKey = (inner, after) =>
+  Object.fromEntries([
+    ["__proto__", inner],
+    ["after", after],
+  ]);
+
+/** Checks own keys (in order), that they are data keys, and values with -0 told apart from 0. */
+function exact(actual, expected, what) {
+  if (typeof expected !== "object" || expected === null) {
+    assert(Object.is(actual, expected), `${what}: expected ${show(expected)}, got ${show(actual)}`);
+    return;
+  }
+  assert(Object.getPrototypeOf(actual) === Object.getPrototypeOf(expected), `${what}: prototype`);
+  equal(Object.keys(actual), Object.keys(expected), `${what}: own keys`);
+  for (const key of Object.keys(expected)) {
+    const descriptor = Object.getOwnPropertyDescriptor(actual, key);
+    assert(descriptor && "value" in descriptor && descriptor.enumerable, `${what}.${key}: not a data key`);
+    exact(descriptor.value, expected[key], `${what}.${key}`);
+  }
 }
 
 function coreChecks(core) {
@@ -282,6 +306,25 @@ function coreChecks(core) {
       await byRef.put("r", shared);
       equal((await byRef.get("r")) === shared, true, "referenceCodec keeps the object");
     },
+    "codec fidelity: -0 and an own __proto__ key come back exactly on a miss and a hit; bytes are copies":
+      async () => {
+        const cache = local();
+        const value = () => ({ score: -0, list: [0, -0], payload: withProtoKey({ admin: -0 }, [1]) });
+        exact(await cache.getOrLoad("exact", () => value()), value(), "miss");
+        for (let i = 0; i < 3; i++) exact(await cache.get("exact"), value(), `hit ${i + 1}`);
+        exact(await cache.getOrLoad("zero", () => -0), -0, "a bare -0 on a miss");
+        exact(await cache.get("zero"), -0, "a bare -0 on a hit");
+        equal({}.after, undefined, "Object.prototype untouched");
+        await cache.put("bytes", { b: new Uint8Array([1, 2]) });
+        (await cache.get("bytes")).b[0] = 9;
+        equal(await cache.get("bytes"), { b: new Uint8Array([1, 2]) }, "a caller's bytes are its own");
+      },
+    "codec: a circular value rejects with ENCODE_FAILED saying circular": async () => {
+      const node = { id: 1, children: [] };
+      node.children.push({ parent: node });
+      const error = await rejects(core, local().put("loop", node), "ENCODE_FAILED", "circular put");
+      assert(/circular/.test(error.message), `message: ${error.message}`);
+    },
     "repeated decodes: a value holding 3+ objects of one shape, 20 times": async () => {
       const cache = local();
       const value = { rows: rows(5), more: rows(3) };
@@ -380,7 +423,7 @@ function dbChecks(core, db) {
  * Resolves to `{ ok, passed, failed, probes, failures }`; never rejects.
  */
 export async function smoke({ core, db, expect = {} }) {
-  const probes = probeGlobals();
+  const probes = probeHost(core);
   const checks = { ...coreChecks(core), ...(db ? dbChecks(core, db) : {}) };
   const failures = [];
   let passed = 0;

@@ -16,7 +16,13 @@ import {
   type TypedCache,
 } from "hydracache";
 import { DbCache, type DbQuery, defineEntity } from "hydracache/db";
-import { DrizzleDbCache, HydraDrizzleCache, type tableTag, withHydraCache } from "hydracache/drizzle";
+import {
+  DrizzleDbCache,
+  HydraDrizzleCache,
+  hydraDrizzle,
+  type tableTag,
+  withHydraCache,
+} from "hydracache/drizzle";
 
 /** `true` only when A and B are the same type (not merely assignable). */
 type Equal<A, B> = (<V>() => V extends A ? 1 : 2) extends <V>() => V extends B ? 1 : 2 ? true : false;
@@ -101,8 +107,21 @@ expectType<User, Awaited<ReturnType<typeof one.fetchWith>>>(true);
 queries.forEntity(User, "42");
 const fetched = await queries.entity<User>("user", 42).fetchWith(() => loadUser(42));
 expectType<User, typeof fetched>(true);
-const all = await queries.collection<User[]>("users").fetchAll(() => [user, user]);
+const all = await queries.collection<User>("users").fetchAll(() => [user, user]);
 expectType<User[], typeof all>(true);
+// T is the row type: the row helpers resolve to T, and a source whose rows are not T does not compile.
+const typedOne = await queries.entity<User>("user", 1).fetchOne(async () => [user]);
+expectType<User, typeof typedOne>(true);
+const typedFirst = await queries.forEntity(User, 1).fetchOne(async () => user);
+expectType<User, typeof typedFirst>(true);
+// @ts-expect-error rows without `name` are not Users
+await queries.entity<User>("user", 1).fetchOne(async () => [{ id: 1 }]);
+// @ts-expect-error a descriptor's row type binds its source too
+await queries.forEntity(User, 1).fetchAll(() => [{ id: "1", name: "ada" }]);
+// @ts-expect-error T is the row type, not an array of rows (collection<User>, not collection<User[]>)
+await queries.collection<User[]>("users").fetchAll(() => [user]);
+const untyped = await queries.entity("user", 1).fetchOptional(() => [{ id: 1, name: "ada" }]);
+expectType<{ id: number; name: string } | null, typeof untyped>(true);
 const maybe = await queries
   .cached<User>()
   .key("k")
@@ -121,8 +140,21 @@ const drizzleRow = await drizzleQueries
   .entity("user", 1)
   .fetchOne(pg.select().from(usersTable).where(eq(usersTable.id, 1)));
 expectType<{ id: number; name: string }, typeof drizzleRow>(true);
+const typedDrizzleRow = await drizzleQueries
+  .entity<User>("user", 1)
+  .fetchOne(pg.select().from(usersTable).where(eq(usersTable.id, 1)));
+expectType<User, typeof typedDrizzleRow>(true);
+// @ts-expect-error the query selects only ids: its rows are not Users
+await drizzleQueries.entity<User>("user", 1).fetchOne(pg.select({ id: usersTable.id }).from(usersTable));
 expectType<string, ReturnType<typeof tableTag>>(true);
 const cachedDb: PgliteDatabase = withHydraCache(pg);
+// hydraDrizzle returns the database's own type.
+const safeDb = hydraDrizzle(pg, cache, { strategy: "all" });
+expectType<PgliteDatabase, typeof safeDb>(true);
+// @ts-expect-error hydraDrizzle takes a Drizzle database
+hydraDrizzle({ not: "a database" }, cache);
+// @ts-expect-error the second argument is the HydraCache engine
+hydraDrizzle(pg, new HydraDrizzleCache(cache));
 new HydraDrizzleCache(cache, { strategy: "all", ttl: 60_000, namespace: "drizzle" });
 // @ts-expect-error strategy is "explicit" or "all"
 new HydraDrizzleCache(cache, { strategy: "always" });
