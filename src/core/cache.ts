@@ -11,7 +11,6 @@ import {
   checkTags,
   type EntryOptionsInput,
   type LoadOptionsInput,
-  NO_OPTIONS,
   type ResolvedCall,
   type ResolvedOptions,
   resolveCall,
