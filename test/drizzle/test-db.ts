@@ -1,5 +1,6 @@
 // Finds the database the Drizzle tests run on, in this order: DATABASE_URL (which must answer
-// when it is set); a testcontainers PostgreSQL when a container runtime answers; the local
+// when it is set); a testcontainers PostgreSQL when `@testcontainers/postgresql` is installed (it is
+// opt-in, see docs/TESTING.md) and a container runtime answers; the local
 // server on 127.0.0.1:5432; and, only when HYDRACACHE_REQUIRE_PG is not "1", embedded PGlite.
 // Logs which one it used. `openPglite` opens PGlite directly, for the second run of the suite.
 // On a server, every Drizzle database of a file shares one connection pool per search path
@@ -155,6 +156,51 @@ export async function openPglite(): Promise<TestDatabase> {
   };
 }
 
+/** What the tests use of `@testcontainers/postgresql` (v11), which is not a devDependency. */
+interface TestcontainersPostgres {
+  PostgreSqlContainer: new (
+    image: string,
+  ) => { start(): Promise<{ getConnectionUri(): string; stop(): Promise<unknown> }> };
+}
+
+/** What the tests use of `testcontainers`, which `@testcontainers/postgresql` depends on. */
+interface Testcontainers {
+  getContainerRuntimeClient(): Promise<unknown>;
+}
+
+const isNotInstalled = (error: unknown) => (error as { code?: string }).code === "ERR_MODULE_NOT_FOUND";
+
+/**
+ * A PostgreSQL container, or why there is none. Opt-in: `@testcontainers/postgresql` (and its
+ * native dependencies ssh2 and cpu-features) is installed only by whoever wants containers,
+ * `npm install --no-save @testcontainers/postgresql@11` (docs/TESTING.md); it is imported by a
+ * specifier in a variable so that the type check and the run do not need it.
+ */
+async function startContainer(): Promise<TestDatabase | string> {
+  const modules = { postgres: "@testcontainers/postgresql", core: "testcontainers" };
+  let loaded: [TestcontainersPostgres, Testcontainers];
+  try {
+    loaded = [
+      (await import(modules.postgres)) as TestcontainersPostgres,
+      (await import(modules.core)) as Testcontainers,
+    ];
+  } catch (error) {
+    if (isNotInstalled(error)) {
+      return "not installed (npm install --no-save @testcontainers/postgresql@11 to use containers)";
+    }
+    return (error as Error).message;
+  }
+  const [{ PostgreSqlContainer }, { getContainerRuntimeClient }] = loaded;
+  try {
+    // Fails in milliseconds when no container runtime answers.
+    await getContainerRuntimeClient();
+    const container = await new PostgreSqlContainer("postgres:16-alpine").start();
+    return await openServer(container.getConnectionUri(), "testcontainers", () => container.stop());
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 /** Opens the real PostgreSQL the tests should use (see the top of this file). */
 export async function openTestDatabase(): Promise<TestDatabase> {
   const tried: string[] = [];
@@ -172,16 +218,9 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       );
     }
   }
-  try {
-    // Loaded only on this path: testcontainers pulls in much, and needs a container runtime.
-    const { getContainerRuntimeClient } = await import("testcontainers");
-    await getContainerRuntimeClient();
-    const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
-    const container = await new PostgreSqlContainer("postgres:16-alpine").start();
-    return await openServer(container.getConnectionUri(), "testcontainers", () => container.stop());
-  } catch (error) {
-    tried.push(`testcontainers: ${(error as Error).message}`);
-  }
+  const containers = await startContainer();
+  if (typeof containers === "string") tried.push(`testcontainers: ${containers}`);
+  else return containers;
   const local = "postgres://postgres@127.0.0.1:5432/test";
   try {
     return await openServer(local, "postgres");
