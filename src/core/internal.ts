@@ -8,8 +8,6 @@ import { ENGINE, type EngineInternals, type EngineState } from "./internal-types
 import type { Loader } from "./loads.ts";
 import { type EntryOptionsInput, NO_OPTIONS, resolveEntry } from "./options.ts";
 
-export type { EngineState };
-
 /** The shape of a cache the seams accept: a `HydraCache` of this or another installed copy. */
 type AnyCache = object;
 
