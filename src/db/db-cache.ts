@@ -26,7 +26,11 @@ import type { RowHelper, RowSource, RowSourceDefaults } from "./rows.ts";
 export class DbCache {
   readonly #context: QueryContext;
 
-  /** Wraps `cache`; `namespace` prefixes every physical key (`""` for none). */
+  /**
+   * Wraps `cache`; `namespace` prefixes every physical key (`""` for none).
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) when `cache` is not a `HydraCache` or `namespace` is not a string.
+   */
   constructor(cache: HydraCache, namespace: string) {
     engineOf(cache, "DbCache"); // INVALID_OPTIONS now, not a TypeError at the first fetch
     if (typeof namespace !== "string") {
@@ -54,22 +58,34 @@ export class DbCache {
     return this.#context.namespace;
   }
 
-  /** A query with no key, tag or name yet: set a key before fetching. */
+  /** A query with no key, tag or name yet: set a key before fetching. Never throws. */
   cached<T>(): DbQuery<T> {
     return new DbQuery<T>(this.#context);
   }
 
-  /** A query with a diagnostic name (used in error messages), and no key yet. */
+  /**
+   * A query with a diagnostic name (used in error messages), and no key yet.
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) when `label` is not a non-empty string.
+   */
   named<T>(label: string): DbQuery<T> {
     return new DbQuery<T>(this.#context, checkLabel(label));
   }
 
-  /** A query for one entity: key and tag `<kind>:<id>` (escaped segments, e.g. `user:42`). */
+  /**
+   * A query for one entity: key and tag `<kind>:<id>` (escaped segments, e.g. `user:42`).
+   *
+   * @throws {CacheError} `INVALID_KEY` (thrown) for an empty or non-string kind, or an id that is not a non-empty string, a finite number or a bigint.
+   */
   entity<T>(kind: string, id: EntityId): DbQuery<T> {
     return this.cached<T>().forEntity(kind, id);
   }
 
-  /** A query for a collection: key and tag `<name>` (escaped as one segment, e.g. `users`). */
+  /**
+   * A query for a collection: key and tag `<name>` (escaped as one segment, e.g. `users`).
+   *
+   * @throws {CacheError} `INVALID_KEY` (thrown) when `name` is not a non-empty string.
+   */
   collection<T>(name: string): DbQuery<T> {
     const key = collectionKey(name);
     return this.cached<T>().key(key).tag(key);
@@ -78,6 +94,8 @@ export class DbCache {
   /**
    * A query for one entity of a described kind: key and entity tag `user:42`, plus the collection
    * tag when the entity has one; the row type comes from the descriptor.
+   *
+   * @throws {CacheError} `INVALID_KEY` (thrown) for a bad kind, id or collection name (as {@link DbCache.entity}).
    *
    * @example
    * const User = defineEntity<UserRow, number>({ entity: "user", collection: "users" });
@@ -89,7 +107,11 @@ export class DbCache {
     return this.cached().forEntity(kindOrEntity as string, id);
   }
 
-  /** Removes every result tagged with the entity tag (`user:42`); resolves to how many were removed. */
+  /**
+   * Removes every result tagged with the entity tag (`user:42`); resolves to how many were removed.
+   *
+   * @throws {CacheError} (rejects) `INVALID_KEY` for a bad kind or id (as {@link DbCache.entity}).
+   */
   invalidateEntity<Id extends EntityId>(entity: EntityDescriptor<unknown, Id>, id: Id): Promise<number>;
   invalidateEntity(kind: string, id: EntityId): Promise<number>;
   async invalidateEntity(
@@ -100,7 +122,11 @@ export class DbCache {
     return this.cache.invalidateTag(entityKey(kind, id));
   }
 
-  /** Removes every result tagged with the collection tag (`users`), by name or through a descriptor with a collection. */
+  /**
+   * Removes every result tagged with the collection tag (`users`), by name or through a descriptor with a collection.
+   *
+   * @throws {CacheError} (rejects) `INVALID_KEY` for an empty or non-string name, or a descriptor without a collection.
+   */
   async invalidateCollection(collection: string | EntityDescriptor<unknown, never>): Promise<number> {
     if (isEntityDescriptor(collection) && collection.collection === undefined) {
       throw new CacheError(
@@ -111,6 +137,23 @@ export class DbCache {
     return this.cache.invalidateTag(
       collectionKey(isEntityDescriptor(collection) ? collection.collection : collection),
     );
+  }
+
+  /**
+   * Hook for adapters: runs every load of this cache's queries, a `fetchWith` loader or a row
+   * helper's source, on a miss and on a bypass. The base class just calls `load`. `DrizzleDbCache`
+   * runs it outside the Drizzle cache hook: the query's result is cached once, under the query's
+   * key and with its TTL.
+   *
+   * @example
+   * class TracedDbCache extends DbCache {
+   *   protected override runLoad<T>(load: () => Promise<T>): Promise<T> {
+   *     return tracer.startActiveSpan("db-cache load", () => load());
+   *   }
+   * }
+   */
+  protected runLoad<T>(load: () => Promise<T>): Promise<T> {
+    return load();
   }
 
   /**
@@ -138,23 +181,6 @@ export class DbCache {
    *   }
    * }
    */
-  /**
-   * Hook for adapters: runs every load of this cache's queries, a `fetchWith` loader or a row
-   * helper's source, on a miss and on a bypass. The base class just calls `load`. `DrizzleDbCache`
-   * runs it outside the Drizzle cache hook: the query's result is cached once, under the query's
-   * key and with its TTL.
-   *
-   * @example
-   * class TracedDbCache extends DbCache {
-   *   protected override runLoad<T>(load: () => Promise<T>): Promise<T> {
-   *     return tracer.startActiveSpan("db-cache load", () => load());
-   *   }
-   * }
-   */
-  protected runLoad<T>(load: () => Promise<T>): Promise<T> {
-    return load();
-  }
-
   protected resolveRowSource(
     _source: RowSource<unknown>,
     _query: DbQuery<unknown>,

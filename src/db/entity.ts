@@ -37,9 +37,9 @@ export interface EntityDescriptor<Row = unknown, Id extends EntityId = EntityId>
   readonly collection: string | undefined;
   /** The collection tag (the collection escaped as one segment), or `undefined` without a collection. */
   readonly collectionTag: string | undefined;
-  /** The logical cache key of one entity: `user:42`. */
+  /** The logical cache key of one entity: `user:42`. @throws {CacheError} `INVALID_KEY` (thrown) for a bad id. */
   key(id: Id): string;
-  /** The entity tag of one entity: `user:42`, the same string as its key. */
+  /** The entity tag of one entity: `user:42`, the same string as its key. @throws {CacheError} `INVALID_KEY` (thrown) for a bad id. */
   tag(id: Id): string;
   /** Type-only, like Drizzle's `$inferSelect`: `typeof User.$inferRow` is the row type. Never set at run time. */
   readonly $inferRow?: Row;
@@ -47,6 +47,8 @@ export interface EntityDescriptor<Row = unknown, Id extends EntityId = EntityId>
 
 /**
  * Describes an entity kind once, so queries and invalidations never repeat its names.
+ *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) for a non-object definition, or an `entity` or `collection` that is not a non-empty string.
  *
  * @example
  * const User = defineEntity<UserRow, number>({ entity: "user", collection: "users" });
@@ -86,7 +88,11 @@ export function defineEntity<Row = unknown, Id extends EntityId = EntityId>(
   });
 }
 
-/** `<kind>:<id>` with both segments escaped: the key and the tag of one entity. Throws `INVALID_KEY` on bad input. */
+/**
+ * `<kind>:<id>` with both segments escaped: the key and the tag of one entity. Throws `INVALID_KEY` on bad input.
+ *
+ * @throws {CacheError} `INVALID_KEY` (thrown) for an empty or non-string kind, or an id that is not a non-empty string, a finite number or a bigint.
+ */
 export function entityKey(kind: unknown, id: unknown): string {
   if (!isName(kind)) {
     throw new CacheError("INVALID_KEY", `entity kind must be a non-empty string, got ${describe(kind)}`);
@@ -100,7 +106,11 @@ export function entityKey(kind: unknown, id: unknown): string {
   return new CacheKeyBuilder().entity(kind, id).build();
 }
 
-/** A collection name escaped as one segment: the key and the tag of a collection. Throws `INVALID_KEY` on bad input. */
+/**
+ * A collection name escaped as one segment: the key and the tag of a collection. Throws `INVALID_KEY` on bad input.
+ *
+ * @throws {CacheError} `INVALID_KEY` (thrown) when `name` is not a non-empty string.
+ */
 export function collectionKey(name: unknown): string {
   if (!isName(name)) {
     throw new CacheError("INVALID_KEY", `collection name must be a non-empty string, got ${describe(name)}`);
@@ -108,7 +118,7 @@ export function collectionKey(name: unknown): string {
   return CacheKeyBuilder.fromSegment(name).build();
 }
 
-/** `true` for a descriptor-shaped value (what {@link defineEntity} returns, or any `{ entity }` object). */
+/** `true` for a descriptor-shaped value (what {@link defineEntity} returns, or any `{ entity }` object). Never throws. */
 export function isEntityDescriptor(value: unknown): value is EntityDefinition {
   return typeof value === "object" && value !== null;
 }

@@ -57,7 +57,7 @@ export class DbQuery<T> {
   readonly #key: string | undefined;
   readonly #options: CacheOptions;
 
-  /** Queries are made by `DbCache` (`cached`, `named`, `entity`, `collection`, `forEntity`). */
+  /** Queries are made by `DbCache` (`cached`, `named`, `entity`, `collection`, `forEntity`). Never throws. */
   constructor(
     context: QueryContext,
     name: string | undefined = undefined,
@@ -96,7 +96,11 @@ export class DbQuery<T> {
     return this.#options.ttlMs;
   }
 
-  /** Sets the logical key (a non-empty string, used as is); replaces any key set before. */
+  /**
+   * Sets the logical key (a non-empty string, used as is); replaces any key set before.
+   *
+   * @throws {CacheError} `INVALID_KEY` (thrown) when `key` is not a non-empty string.
+   */
   key(key: string): DbQuery<T> {
     if (typeof key !== "string" || key.length === 0) {
       throw new CacheError(
@@ -107,7 +111,11 @@ export class DbQuery<T> {
     return this.#with({ key });
   }
 
-  /** Sets the logical key from a {@link CacheKeyBuilder} (segments escaped); an empty builder is `INVALID_KEY`. */
+  /**
+   * Sets the logical key from a {@link CacheKeyBuilder} (segments escaped); an empty builder is `INVALID_KEY`.
+   *
+   * @throws {CacheError} `INVALID_KEY` (thrown) for anything but a non-empty `CacheKeyBuilder`.
+   */
   keyBuilder(builder: CacheKeyBuilder): DbQuery<T> {
     if (typeof (builder as { build?: unknown } | null)?.build !== "function") {
       throw new CacheError(
@@ -125,7 +133,11 @@ export class DbQuery<T> {
     return this.#with({ key });
   }
 
-  /** Appends one tag (as given). */
+  /**
+   * Appends one tag (as given).
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) for a non-string tag.
+   */
   tag(tag: string): DbQuery<T> {
     return this.#with({ options: this.#options.tag(tag) });
   }
@@ -133,6 +145,8 @@ export class DbQuery<T> {
   /**
    * With an argument, returns a query whose tag list is replaced by `tags` (as on `CacheOptions`).
    * Without one, returns the tags (the frozen {@link DbQuery.tagList}).
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) when `tags` is a string, not iterable, or holds a non-string.
    */
   tags(): readonly string[];
   tags(tags: Iterable<string>): DbQuery<T>;
@@ -141,12 +155,20 @@ export class DbQuery<T> {
     return this.#with({ options: this.#options.tags(args[0] as Iterable<string>) });
   }
 
-  /** Replaces the tag list with the tags of `set`. */
+  /**
+   * Replaces the tag list with the tags of `set`.
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) when `set` is not an iterable of strings.
+   */
   tagSet(set: TagSet): DbQuery<T> {
     return this.#with({ options: this.#options.tagSet(set) });
   }
 
-  /** Appends the collection tag of `name` (escaped as one segment: `users`). */
+  /**
+   * Appends the collection tag of `name` (escaped as one segment: `users`).
+   *
+   * @throws {CacheError} `INVALID_KEY` (thrown) when `name` is not a non-empty string.
+   */
   collectionTag(name: string): DbQuery<T> {
     return this.#with({ options: this.#options.tag(collectionKey(name)) });
   }
@@ -154,6 +176,8 @@ export class DbQuery<T> {
   /**
    * Sets the key to the entity's (`user:42`) and appends its entity tag, plus its collection tag
    * when a descriptor has a collection. Tags set before are kept; a later `key()` overrides the key.
+   *
+   * @throws {CacheError} `INVALID_KEY` (thrown) for a bad kind, id or collection name.
    */
   forEntity<Id extends EntityId>(entity: EntityDescriptor<unknown, Id>, id: Id): DbQuery<T>;
   forEntity(kind: string, id: EntityId): DbQuery<T>;
@@ -165,12 +189,20 @@ export class DbQuery<T> {
     return this.#with({ key, options });
   }
 
-  /** Sets the per-query TTL in ms (positive, or `Infinity`); overrides the engine's default TTL. */
+  /**
+   * Sets the per-query TTL in ms (positive, or `Infinity`); overrides the engine's default TTL.
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) for anything but a positive number of ms or `Infinity`.
+   */
   ttl(ms: Milliseconds): DbQuery<T> {
     return this.#with({ options: this.#options.ttl(checkTtl(ms, "ttl")) });
   }
 
-  /** Sets the diagnostic name used in error messages. */
+  /**
+   * Sets the diagnostic name used in error messages.
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) when `label` is not a non-empty string.
+   */
   withName(label: string): DbQuery<T> {
     return this.#with({ name: checkLabel(label) });
   }
@@ -179,6 +211,9 @@ export class DbQuery<T> {
    * Returns the cached value, or runs `loader` once for all concurrent callers and caches its result
    * under {@link DbQuery.physicalKey} with this query's tags and TTL (through the engine's `getOrLoad`).
    * Rejects `MISSING_KEY` without calling the loader when the query has no key.
+   *
+   * @throws {CacheError} (rejects) `MISSING_KEY`, `INVALID_OPTIONS` (`loader` not a function),
+   * `LOADER_FAILED` (cause: the loader's error), `ENCODE_FAILED`, `DECODE_FAILED`.
    *
    * @example
    * const user = await queries.cached<User>().key("user:42").tag("users").fetchWith(() => repo.load(42));
@@ -203,6 +238,8 @@ export class DbQuery<T> {
    * to it), else the source's row type. A key holding another helper's array of rows rejects
    * `INVALID_VALUE`.
    *
+   * @throws {CacheError} (rejects) `MISSING_KEY`, `INVALID_OPTIONS` (a bad source, or an adapter's non-string tag), `INVALID_KEY` (an adapter's derived key that is not a non-empty string), `LOADER_FAILED` (cause: the source's error, on a miss or a bypass), `ROW_NOT_FOUND`, `INVALID_VALUE`, `ENCODE_FAILED`, `DECODE_FAILED`; what an adapter's `resolveRowSource` throws, as is.
+   *
    * @example
    * const user: User = await queries.entity<User>("user", 42).fetchOne(db.select().from(users).where(eq(users.id, 42)));
    */
@@ -222,6 +259,8 @@ export class DbQuery<T> {
    * The first row of `query`, or `null` when there is none; the `null` is cached too, so repeated
    * misses stay off the database. Typed and checked like {@link DbQuery.fetchOne}.
    *
+   * @throws {CacheError} (rejects) as {@link DbQuery.fetchOne}, except `ROW_NOT_FOUND`.
+   *
    * @example
    * const maybeUser = await queries.entity<User>("user", 42).fetchOptional(() => repo.rowsById(42)); // User | null
    */
@@ -233,6 +272,8 @@ export class DbQuery<T> {
   /**
    * Every row of `query`, as an array; an empty result is cached as `[]`. Rows are typed like
    * {@link DbQuery.fetchOne}'s; a key holding another helper's single row rejects `INVALID_VALUE`.
+   *
+   * @throws {CacheError} (rejects) as {@link DbQuery.fetchOne}, except `ROW_NOT_FOUND`.
    *
    * @example
    * const all: User[] = await queries.collection<User>("users").fetchAll(db.select().from(users));
@@ -307,7 +348,11 @@ export class DbQuery<T> {
   }
 }
 
-/** Checks a diagnostic name: a non-empty string, else `INVALID_OPTIONS`. */
+/**
+ * Checks a diagnostic name: a non-empty string, else `INVALID_OPTIONS`.
+ *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) when `label` is not a non-empty string.
+ */
 export function checkLabel(label: unknown): string {
   if (typeof label !== "string" || label.length === 0) {
     throw new CacheError("INVALID_OPTIONS", `query name must be a non-empty string, got ${describe(label)}`);

@@ -83,6 +83,8 @@ export type RowHelper = "fetchOne" | "fetchOptional" | "fetchAll";
  * Throws `INVALID_OPTIONS` unless `source` is a function, a lazy thenable or an executable. A
  * native `Promise` is refused: it has already started, so its query would run on every call,
  * hits included. Reads `then`/`execute`, never calls them.
+ *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) for a native `Promise` or anything that is not a row source.
  */
 export function checkRowSource(source: unknown, helper: RowHelper): void {
   if (isNativePromise(source)) {
@@ -101,7 +103,8 @@ export function checkRowSource(source: unknown, helper: RowHelper): void {
 /**
  * Runs the source (calls it, awaits it, or calls its `execute()`) and returns its rows as a plain
  * array: an array result is copied (so a driver's array subclass is stored like any array),
- * `undefined`/`null` is no row, and any other value is one row.
+ * `undefined`/`null` is no row, and any other value is one row. Never rejects with a `CacheError`
+ * of its own: what the source throws or rejects passes through as is.
  */
 export async function readRows(source: RowSource<unknown>): Promise<unknown[]> {
   const result = await (typeof source === "function"

@@ -11,14 +11,14 @@ import { changingForeignKeys } from "./drizzle-internals.ts";
 const referencing = new Map<string, Set<string>>();
 const learned = new WeakSet<Table>();
 
-/** Records the changing foreign keys of `table` (once per table object). */
+/** Records the changing foreign keys of `table` (once per table object). Throws no `CacheError`. */
 export function learnForeignKeys(table: Table): void {
   if (learned.has(table)) return;
   learned.add(table);
   for (const [child, parent] of changingForeignKeys(table)) learnReference(child, parent);
 }
 
-/** Records that a write to `parent` changes rows of `child` (table names as Drizzle gives them). */
+/** Records that a write to `parent` changes rows of `child` (table names as Drizzle gives them). Never throws. */
 export function learnReference(child: string, parent: string): void {
   let children = referencing.get(parent);
   if (children === undefined) {
@@ -42,7 +42,7 @@ where k.contype = 'f' and (k.confdeltype in ('c', 'n', 'd') or k.confupdtype in 
 
 /**
  * The written tables and every table a write to them changes through a known foreign-key action,
- * transitively (a cascade can cascade further).
+ * transitively (a cascade can cascade further). Never throws.
  *
  * @example
  * withCascades(["users"]); // ["users", "posts", "comments"] when posts → users and comments → posts cascade
@@ -59,7 +59,7 @@ const catalogs = new WeakMap<object, { read: () => Promise<unknown[]>; readAt: n
 /** How often (ms, by the engine's clock) a database's catalog is read again: new constraints show up within this. */
 export const CATALOG_REFRESH: Milliseconds = 60_000;
 
-/** Gives `owner` (a `HydraDrizzleCache`) a way to read its database's foreign keys ({@link CATALOG_FOREIGN_KEYS}). */
+/** Gives `owner` (a `HydraDrizzleCache`) a way to read its database's foreign keys ({@link CATALOG_FOREIGN_KEYS}). Never throws. */
 export function attachCatalog(owner: object, read: () => Promise<unknown[]>): void {
   catalogs.set(owner, { read, readAt: Number.NEGATIVE_INFINITY, warned: false });
 }
@@ -68,7 +68,7 @@ export function attachCatalog(owner: object, read: () => Promise<unknown[]>): vo
  * Learns the foreign keys declared in `owner`'s database, unless they were read less than
  * {@link CATALOG_REFRESH} ago (`now` is the engine's clock). Called after a write completed,
  * never inside a transaction. A failed read (no access to `pg_catalog`, say) leaves the keys
- * known from Drizzle's tables, and is reported once with `console.warn`.
+ * known from Drizzle's tables, and is reported once with `console.warn`. Never rejects.
  */
 export async function refreshCatalog(owner: object, now: number): Promise<void> {
   const catalog = catalogs.get(owner);

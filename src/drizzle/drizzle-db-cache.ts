@@ -36,7 +36,11 @@ export class DrizzleDbCache extends DbCache {
     return runUncached(load);
   }
 
-  /** Removes every result that read `table`. Resolves to how many were removed. */
+  /**
+   * Removes every result that read `table`. Resolves to how many were removed.
+   *
+   * @throws {CacheError} (rejects) `INVALID_KEY` when `table` is neither a Drizzle table nor a string.
+   */
   invalidateTable(table: TableRef): Promise<number> {
     return this.cache.invalidateTag(tableTag(table));
   }

@@ -35,7 +35,7 @@ interface SelectState {
  * misses). Names are Drizzle's: `name`, or `schema.name` outside the default schema; an aliased
  * table counts as its base table. A select builder's FROM and JOIN targets are read from its
  * config (a subquery's and an `sql` target's from the tables Drizzle recorded for them): Drizzle
- * renders an aliased FROM table as bare identifiers, so its SQL no longer holds the table.
+ * renders an aliased FROM table as bare identifiers, so its SQL no longer holds the table. Throws no `CacheError`.
  */
 export function tablesReadBy(query: unknown, onTable?: (table: Table) => void): string[] {
   const found = new Set<string>();
@@ -88,7 +88,7 @@ const BASE_NAME = Symbol.for("drizzle:BaseName");
 /** Chunks of Drizzle's SQL that name no table: text, identifiers, parameters, placeholders. */
 const LEAF_KINDS = new Set(["StringChunk", "Name", "Param", "Placeholder"]);
 
-/** A table's own name (an alias counts as its base table), schema-qualified outside `public`. */
+/** A table's own name (an alias counts as its base table), schema-qualified outside `public`. Throws no `CacheError`. */
 export function baseNameOf(table: Table): string {
   const { [SCHEMA]: schema, [BASE_NAME]: name } = table as unknown as Record<symbol, string>;
   return schema === undefined || schema === "public" ? String(name) : `${schema}.${name}`;
@@ -205,7 +205,7 @@ export interface StatementShape {
 
 /**
  * Gives a subclass of a Drizzle class its own `entityKind`. drizzle-orm 1.0's `instanceof` on its
- * classes compares kinds, so without its own kind every `Cache` would pass for a `HydraDrizzleCache`.
+ * classes compares kinds, so without its own kind every `Cache` would pass for a `HydraDrizzleCache`. Throws no `CacheError`.
  */
 export function brandClass(type: abstract new (...args: never[]) => object, kind: string): void {
   Object.defineProperty(type, entityKind, { value: kind });
@@ -219,7 +219,7 @@ function kindOf(value: object): string | null {
 
 /**
  * The SQL, parameters and result mapping of a Drizzle query builder, relational query, raw
- * `db.execute` or prepared query; `undefined` for anything else (a function, say).
+ * `db.execute` or prepared query; `undefined` for anything else (a function, say). Throws no `CacheError`.
  */
 export function statementShape(source: unknown): StatementShape | undefined {
   if (source === null || typeof source !== "object") return undefined;
@@ -264,6 +264,8 @@ const RAW_KINDS = new Set(["PgRaw", "PgAsyncRaw"]);
  * The rows of a raw `db.execute(sql…)`: postgres.js resolves to the rows themselves, PGlite and
  * node-postgres to a driver result `{ rows, fields, … }`. `undefined` for any other source,
  * whose result the row helpers take as it is.
+ *
+ * @throws {CacheError} The returned function rejects `INVALID_OPTIONS` when the result has no rows; a driver error passes through, not wrapped.
  */
 export function rawRows(source: unknown): (() => Promise<unknown[]>) | undefined {
   if (source === null || typeof source !== "object" || !RAW_KINDS.has(kindOf(source) ?? "")) return undefined;
@@ -325,7 +327,7 @@ const recording = new WeakSet<object>();
 /**
  * Makes `dialect` remember the SQL object behind each `{ sql, params }` it renders: Drizzle's
  * builders render their SQL with `dialect.sqlToQuery(this.getSQL())` and hand the result to
- * `session.prepareQuery`, which has no other way back to the tables the statement reads.
+ * `session.prepareQuery`, which has no other way back to the tables the statement reads. Throws no `CacheError`.
  */
 export function recordRenderedSql(dialect: DialectInternals): void {
   if (recording.has(dialect)) return;
@@ -342,7 +344,7 @@ export function recordRenderedSql(dialect: DialectInternals): void {
   }
 }
 
-/** The SQL object `query` (what `session.prepareQuery` received) was rendered from, if recorded. */
+/** The SQL object `query` (what `session.prepareQuery` received) was rendered from, if recorded. Never throws. */
 export function renderedSqlOf(query: unknown): SQL | undefined {
   return typeof query === "object" && query !== null ? renderedFrom.get(query) : undefined;
 }
@@ -350,7 +352,7 @@ export function renderedSqlOf(query: unknown): SQL | undefined {
 /**
  * What a cached execution of a prepared query needs from hydracache: the key it routes to (when
  * the select uses no `$withCache({ tag })` of its own) and the tables it reads (`tablesOf`, asked
- * only for a cached execution); `undefined` when the execution is not cached.
+ * only for a cached execution); `undefined` when the execution is not cached. Throws no `CacheError` of its own: what `keyOf` throws passes through.
  */
 export function deriveExecutionKey(
   prepared: PreparedQueryInternals,
@@ -369,7 +371,7 @@ export function deriveExecutionKey(
 
 /**
  * The tables Drizzle records for a relational query of 1.0 (v2), whose SQL names its tables by
- * alias only; `[]` for anything else (a v1 relational query's SQL holds its tables).
+ * alias only; `[]` for anything else (a v1 relational query's SQL holds its tables). Throws no `CacheError`.
  */
 export function relationalTables(source: unknown): string[] {
   if (source === null || typeof source !== "object" || kindOf(source) !== "PgAsyncRelationalQueryV2")
@@ -379,7 +381,7 @@ export function relationalTables(source: unknown): string[] {
   return [...used];
 }
 
-/** The tables Drizzle tracked for a prepared query (`.prepare()`), which has no SQL left to walk. */
+/** The tables Drizzle tracked for a prepared query (`.prepare()`), which has no SQL left to walk. Throws no `CacheError`. */
 export function preparedTables(prepared: unknown): string[] {
   const listed = (prepared as { queryMetadata?: { tables?: unknown } } | null)?.queryMetadata?.tables;
   const tables = typeof listed === "function" ? listed() : listed; // 1.0 lists them lazily
@@ -388,7 +390,7 @@ export function preparedTables(prepared: unknown): string[] {
 
 /**
  * Makes a prepared query skip Drizzle's cache for selects (`get`/`put`, and the key Drizzle hashes
- * for them); writes still call `onMutate`, which comes first in Drizzle's `queryWithCache`.
+ * for them); writes still call `onMutate`, which comes first in Drizzle's `queryWithCache`. Never throws.
  */
 export function bypassCache(prepared: PreparedQueryInternals): void {
   prepared.cacheConfig = undefined;
@@ -396,7 +398,7 @@ export function bypassCache(prepared: PreparedQueryInternals): void {
 
 /**
  * Routes a cached select to the key `withHydraCache` derives, without deriving it: Drizzle then
- * never computes its own key (a SHA-256 over `JSON.stringify`, which throws on BigInt).
+ * never computes its own key (a SHA-256 over `JSON.stringify`, which throws on BigInt). Never throws.
  */
 export function routeToDerivedKey(prepared: PreparedQueryInternals): void {
   const config = prepared.cacheConfig;
@@ -404,13 +406,13 @@ export function routeToDerivedKey(prepared: PreparedQueryInternals): void {
     prepared.cacheConfig = { ...config, tag: DERIVED_KEY };
 }
 
-/** Whether Drizzle caches this execution: `cacheConfig.enable` up to 0.45, `enabled` in 1.0. */
+/** Whether Drizzle caches this execution: `cacheConfig.enable` up to 0.45, `enabled` in 1.0. Never throws. */
 export function cachingOn(prepared: PreparedQueryInternals): boolean {
   const config = prepared.cacheConfig;
   return (config?.enable ?? config?.enabled) === true;
 }
 
-/** The `$withCache({ config })` of a cached execution (Drizzle's `CacheConfig`: `px`, `ex`, `pxat`, `exat`). */
+/** The `$withCache({ config })` of a cached execution (Drizzle's `CacheConfig`: `px`, `ex`, `pxat`, `exat`). Never throws. */
 export function cacheSettings(prepared: PreparedQueryInternals): object | undefined {
   return prepared.cacheConfig?.config;
 }
@@ -420,6 +422,8 @@ export function cacheSettings(prepared: PreparedQueryInternals): object | undefi
  * `CacheError` `INVALID_OPTIONS` naming what is missing: an installed Drizzle that does not look
  * as expected fails here, at setup, never later by caching unsafely. `installing` also asks for
  * what {@link installDrizzleCache} patches.
+ *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) naming the missing internals.
  */
 export function checkDrizzleDatabase(db: unknown, installing: boolean): asserts db is DatabaseInternals {
   const candidate = db as { session?: { prepareQuery?: unknown; cache?: unknown; options?: unknown } } & {
@@ -459,6 +463,8 @@ export function isWrappableDatabase(db: unknown): db is DatabaseInternals {
  * Makes `cache` the Drizzle cache of a database built without one, as `drizzle(client, { cache })`
  * would have: the session's (and so its transactions' sessions') cache, and `db.$cache`. Throws
  * `INVALID_OPTIONS` when the database already has a cache of its own.
+ *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) when the database already has a Drizzle cache.
  */
 export function installDrizzleCache(db: DatabaseInternals, cache: Cache): void {
   const session = db.session as unknown as { cache: Cache; options: object };
@@ -475,21 +481,25 @@ export function installDrizzleCache(db: DatabaseInternals, cache: Cache): void {
   withCache.$cache.invalidate = cache.onMutate;
 }
 
-/** The primary and replicas of a `withReplicas(primary, replicas)` database, or `undefined` for any other. */
+/** The primary and replicas of a `withReplicas(primary, replicas)` database, or `undefined` for any other. Never throws. */
 export function replicasOf(db: object): { primary: unknown; replicas: unknown } | undefined {
   if (!("$primary" in db) && !("$replicas" in db)) return undefined;
   const { $primary: primary, $replicas: replicas } = db as { $primary?: unknown; $replicas?: unknown };
   return { primary, replicas };
 }
 
-/** Runs raw SQL text on a Drizzle database (`db.execute`) and resolves to its rows, whichever the driver. */
+/**
+ * Runs raw SQL text on a Drizzle database (`db.execute`) and resolves to its rows, whichever the driver.
+ *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) when `db.execute()` returns no raw query; (rejects) `INVALID_OPTIONS` when its result has no rows; a driver error passes through, not wrapped.
+ */
 export function queryRows(db: object, text: string): Promise<unknown[]> {
   const run = rawRows((db as { execute(query: SQL): unknown }).execute(sql.raw(text)));
   if (run === undefined) throw new CacheError("INVALID_OPTIONS", "db.execute() did not return a raw query");
   return run();
 }
 
-/** The tables of the schema given to `drizzle(client, { schema })`. */
+/** The tables of the schema given to `drizzle(client, { schema })`. Throws no `CacheError`. */
 export function schemaTables(db: object): Table[] {
   const schema = (db as { _?: { fullSchema?: Record<string, unknown> } })._?.fullSchema ?? {};
   return Object.values(schema).filter((value): value is Table => is(value, Table));
@@ -501,7 +511,7 @@ const CHANGING_ACTIONS = new Set(["cascade", "set null", "set default"]);
 /**
  * The foreign keys of `table` whose `ON DELETE`/`ON UPDATE` action changes its rows when the
  * referenced row changes (`cascade`, `set null`, `set default`), as `[referencing, referenced]`
- * table names, read from Drizzle's table config.
+ * table names, read from Drizzle's table config. Throws no `CacheError`.
  */
 export function changingForeignKeys(table: Table): Array<[string, string]> {
   if (!is(table, pgCore.PgTable)) return [];
@@ -520,7 +530,7 @@ const writingSources = new WeakMap<object, boolean>();
 /**
  * Whether a Drizzle statement writes through a data-modifying CTE
  * (`with ins as (insert … returning *) select * from ins`): such a statement is never cached, and
- * the tables it names are invalidated. A builder without `with` answers without rendering.
+ * the tables it names are invalidated. A builder without `with` answers without rendering. Throws no `CacheError`.
  */
 export function writesThroughCte(source: unknown): boolean {
   if (source === null || typeof source !== "object") return false;
@@ -548,7 +558,7 @@ const WRITING_VERB = /\b(?:insert|update|delete|merge)\b/i;
 /**
  * Whether SQL text starts with a `WITH` whose statements write. PostgreSQL allows a data-modifying
  * statement inside another only as a CTE, and Drizzle quotes every identifier, so outside quotes
- * such a verb is a keyword. (A `for update` select counts too: it is not cached, which is safe.)
+ * such a verb is a keyword. (A `for update` select counts too: it is not cached, which is safe.) Never throws.
  */
 export function sqlWritesThroughCte(sql: string): boolean {
   return /^\s*\(?\s*with\b/i.test(sql) && WRITING_VERB.test(sql.replace(QUOTED, " "));

@@ -54,6 +54,11 @@ export class HydraDrizzleCache extends Cache {
   readonly #ttl: Milliseconds | undefined;
   #warned = false;
 
+  /**
+   * Wraps `cache` with `options` (see {@link HydraDrizzleCacheOptions}).
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) when `cache` has no `getOrLoad`, or for a bad `strategy`, `namespace` or `ttl`.
+   */
   constructor(cache: HydraCache, options: HydraDrizzleCacheOptions = {}) {
     super();
     if (typeof (cache as Partial<HydraCache> | null)?.getOrLoad !== "function") {
@@ -75,7 +80,7 @@ export class HydraDrizzleCache extends Cache {
     this.#ttl = ttl === undefined ? undefined : checkTtl(ttl, "ttl");
   }
 
-  /** Which selects Drizzle routes through the cache. */
+  /** Which selects Drizzle routes through the cache. Never throws. */
   override strategy(): "explicit" | "all" {
     return this.#strategy;
   }
@@ -84,6 +89,8 @@ export class HydraDrizzleCache extends Cache {
    * Drizzle's lookup before a select: a hit returns the stored driver result; a miss joins an
    * identical query in flight (and gets its outcome), or starts a load the statement completes.
    * `$withCache({ autoInvalidate: false })` results live under their own keys, without table tags.
+   *
+   * @throws {CacheError} (rejects) `INVALID_OPTIONS` (a bad `$withCache` TTL, or `cache` not a `HydraCache` of a compatible copy), `ENCODE_FAILED`, `DECODE_FAILED`; a joined query's failure is the Drizzle driver error itself, passed through (not wrapped in `LOADER_FAILED`).
    */
   override async get(
     key: string,
@@ -120,6 +127,8 @@ export class HydraDrizzleCache extends Cache {
    * Drizzle's store after a miss: completes the load the miss started (stored unless invalidated
    * meanwhile). Rejects as every joiner of the load does: with the `CacheError` (say
    * `ENCODE_FAILED`) when the result cannot be stored.
+   *
+   * @throws {CacheError} (rejects) `ENCODE_FAILED`, `DECODE_FAILED`.
    */
   override async put(
     _key: string,
@@ -140,6 +149,8 @@ export class HydraDrizzleCache extends Cache {
    * a key and as an engine tag. Inside a wrapped database, the same happens again once the write
    * or transaction completes, with the foreign keys declared in the database's catalog too (read
    * then, at most once a minute).
+   *
+   * @throws {CacheError} (rejects) `INVALID_KEY` for a table that is neither a Drizzle table nor a string, `INVALID_OPTIONS` for a non-string tag; a failed catalog read is only warned about.
    */
   override async onMutate(params: MutationOption): Promise<void> {
     const context = statementContext.getStore();
@@ -147,7 +158,11 @@ export class HydraDrizzleCache extends Cache {
     await this.#invalidate(params, false);
   }
 
-  /** Removes every result that read `table` (`tableTag(table)`), across all namespaces. */
+  /**
+   * Removes every result that read `table` (`tableTag(table)`), across all namespaces.
+   *
+   * @throws {CacheError} (rejects) `INVALID_KEY` when `table` is neither a Drizzle table nor a string.
+   */
   invalidateTable(table: TableRef): Promise<number> {
     return this.cache.invalidateTag(tableTag(table));
   }
@@ -208,7 +223,7 @@ function startable(): {
 const settled = (value: unknown) => ({ value });
 const failed = (error: unknown) => ({ error });
 
-/** The TTL a query's `$withCache({ config })` asks for, in ms from now (`pxat`/`exat` by the wall clock). */
+/** The TTL a query's `$withCache({ config })` asks for, in ms from now (`pxat`/`exat` by the wall clock). Never throws (the TTL is checked where it is used). */
 export function ttlOf(config: object | undefined): Milliseconds | undefined {
   const { px, ex, pxat, exat } = (config ?? {}) as { px?: number; ex?: number; pxat?: number; exat?: number };
   if (px !== undefined) return px;

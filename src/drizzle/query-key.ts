@@ -9,6 +9,8 @@ import { CacheError, describe } from "../core/errors.ts";
  * driver serialises them; `toJSON` honoured). Functions, symbols and cyclic values throw
  * `INVALID_KEY`: no driver can send them.
  *
+ * @throws {CacheError} `INVALID_KEY` (thrown) for non-string SQL, or a function, symbol or cyclic parameter.
+ *
  * @example
  * queryKey('select * from "users" where "id" = $1', [42n]); // 'q:s52:select * … $1;A1:b42;'
  */
@@ -24,6 +26,8 @@ export function queryKey(sql: string, params: readonly unknown[]): string {
 /**
  * One value in the encoding {@link queryKey} uses for parameters: self-delimiting, so appending it
  * to a query key keeps the key collision-free. Same input types, same `INVALID_KEY` errors.
+ *
+ * @throws {CacheError} `INVALID_KEY` (thrown) for a function, symbol or cyclic value.
  *
  * @example
  * queryKey(sql, params) + keyPart(["PgSelect", ["o", ["id", …]]]); // the key and the result mapping

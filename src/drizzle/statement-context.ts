@@ -43,7 +43,7 @@ export const statementContext: AsyncLocalStorage<StatementContext> =
 
 /**
  * Runs `run` so that every statement it sends through a wrapped database skips the Drizzle
- * cache hook: a `DrizzleDbCache` row helper's load, which the helper itself caches.
+ * cache hook: a `DrizzleDbCache` row helper's load, which the helper itself caches. Throws no `CacheError` of its own: what `run` throws passes through.
  */
 export function runUncached<T>(run: () => T): T {
   // Inside a transaction's callback, its writes must still be replayed when the transaction ends.
@@ -59,14 +59,14 @@ export function runUncached<T>(run: () => T): T {
 /** The sessions of the transactions `withHydraCache` has seen (`tx.session`). */
 const transactionSessions = new WeakSet<object>();
 
-/** Records `tx.session` as a transaction's: queries built on it must never use the cache. */
+/** Records `tx.session` as a transaction's: queries built on it must never use the cache. Never throws. */
 export function markTransactionSession(session: object): void {
   transactionSessions.add(session);
 }
 
 /**
  * Whether a query must bypass the cache because it runs in a transaction: inside the callback of a
- * `db.transaction` that `withHydraCache` wrapped, or built on a transaction's session.
+ * `db.transaction` that `withHydraCache` wrapped, or built on a transaction's session. Never throws.
  */
 export function inTransaction(source: unknown): boolean {
   if (statementContext.getStore()?.inTransaction) return true;

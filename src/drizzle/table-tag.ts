@@ -9,6 +9,8 @@ export type TableRef = Table | string;
  * The name Drizzle itself uses for a table: `name` in the default schema, `schema.name` in any
  * other. `"public.users"` and `"users"` are the same table, and an alias (`alias(users, "u")`)
  * names its base table. Anything else throws `CacheError` `INVALID_KEY`.
+ *
+ * @throws {CacheError} `INVALID_KEY` (thrown) when `table` is neither a Drizzle table nor a string.
  */
 export function tableName(table: TableRef): string {
   if (typeof table === "string") return table.startsWith("public.") ? table.slice("public.".length) : table;
@@ -21,6 +23,8 @@ export function tableName(table: TableRef): string {
 /**
  * The engine tag of a table's cached results: `table:<name>`, schema-qualified outside the
  * default schema, and the same whichever way the table is named.
+ *
+ * @throws {CacheError} `INVALID_KEY` (thrown) as {@link tableName}.
  *
  * @example
  * tableTag(users);        // "table:users"

@@ -46,6 +46,8 @@ export type DrizzlePgDatabase = PgDatabase<PgQueryResultHKT, any>;
  * Throws `CacheError` `INVALID_OPTIONS` when `db` already has a Drizzle cache, or when the installed
  * drizzle-orm does not have the internals this version relies on (naming what is missing).
  *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) for bad `cache` or `options`, a database that already has a Drizzle cache, or a drizzle-orm without the needed internals.
+ *
  * @example
  * import { drizzle } from "drizzle-orm/postgres-js";
  * const db = hydraDrizzle(drizzle(client, { schema }), cache, { strategy: "all", ttl: 60_000 });
@@ -86,6 +88,8 @@ const wrapped = new WeakSet<object>();
  * more than once; anything that is not a Drizzle database is returned unchanged. A database whose
  * `$cache` is a `HydraDrizzleCache` but whose internals are not the ones this wraps throws
  * `CacheError` `INVALID_OPTIONS` rather than run unsafely.
+ *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) for a `HydraDrizzleCache` database whose internals are not the expected ones, or a `withReplicas` database whose members are not Drizzle databases.
  *
  * @example
  * const db = withHydraCache(drizzle(client, { cache: new HydraDrizzleCache(cache) }));

@@ -22,7 +22,11 @@ const byteLength = (text: string) => encoder.encode(text).length;
 // biome-ignore lint/suspicious/noExplicitAny: any postgres.js client, whatever its custom types.
 export type PostgresClient = postgres.Sql<any> | postgres.TransactionSql<any>;
 
-/** A channel PostgreSQL accepts (1 to 63 bytes), else `INVALID_OPTIONS` naming `where`. */
+/**
+ * A channel PostgreSQL accepts (1 to 63 bytes), else `INVALID_OPTIONS` naming `where`.
+ *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) for anything but a 1-to-63-byte string without NUL.
+ */
 export function checkChannel(channel: unknown, where: string): string {
   if (
     typeof channel !== "string" ||
@@ -46,7 +50,7 @@ export interface TableMessage {
 
 /**
  * The default mapping of a trigger message to an invalidation: the table's `tableTag`
- * (`table:users` in `public`, `table:auth.posts` elsewhere), as `hydracache/drizzle` tags results.
+ * (`table:users` in `public`, `table:auth.posts` elsewhere), as `hydracache/drizzle` tags results. Never throws.
  *
  * @example
  * tableInvalidation({ schema: "auth", table: "posts" }); // { tags: ["table:auth.posts"] }
@@ -65,7 +69,7 @@ export type Decoded =
 
 const UNDECODABLE: Decoded = { kind: "undecodable" };
 
-/** Decodes a payload: `hb:<instance>:<seq>`, or JSON format v1 (table, keys/tags, or all). */
+/** Decodes a payload: `hb:<instance>:<seq>`, or JSON format v1 (table, keys/tags, or all). Never throws (a bad payload is `undecodable`). */
 export function decodePayload(payload: string): Decoded {
   if (payload.startsWith(HEARTBEAT_PREFIX)) {
     const colon = payload.lastIndexOf(":");
@@ -96,7 +100,7 @@ export function decodePayload(payload: string): Decoded {
 
 /**
  * The payloads that carry `event`, each within PostgreSQL's 7,999-byte limit (keys and tags are
- * spread over several when needed; one key or tag too long for any payload becomes a flush).
+ * spread over several when needed; one key or tag too long for any payload becomes a flush). Throws no `CacheError`.
  */
 export function encodeEvent(event: InvalidationEvent, origin?: string): string[] {
   const head = `{"v":1${origin === undefined ? "" : `,"o":${JSON.stringify(origin)}`}`;
@@ -133,7 +137,7 @@ export function encodeEvent(event: InvalidationEvent, origin?: string): string[]
   return payloads;
 }
 
-/** Sends `payloads` on `channel` in one statement, through `client` (inside its transaction, if any). */
+/** Sends `payloads` on `channel` in one statement, through `client` (inside its transaction, if any). Rejects no `CacheError`: a postgres.js error passes through, not wrapped. */
 export async function sendPayloads(
   client: PostgresClient,
   channel: string,
@@ -152,6 +156,8 @@ export async function sendPayloads(
  * a transaction it is delivered only if and when the transaction commits (postgres.js's own
  * `tx.notify` runs outside the transaction). For changes no trigger sees, or keys and tags that
  * are not table tags. Bad input rejects `INVALID_OPTIONS`.
+ *
+ * @throws {CacheError} (rejects) `INVALID_OPTIONS` for bad options, channel or event; a postgres.js error passes through, not wrapped.
  *
  * @example
  * await sql.begin(async (tx) => {
@@ -178,6 +184,8 @@ export async function notifyInvalidation(
 /**
  * Asks every instance to flush (resync): after `pg_restore`, a bulk load with triggers disabled,
  * or manual SQL that no trigger covers.
+ *
+ * @throws {CacheError} (rejects) `INVALID_OPTIONS` for bad options or channel; a postgres.js error passes through, not wrapped.
  *
  * @example
  * await notifyFlush(sql);

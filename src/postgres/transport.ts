@@ -111,10 +111,16 @@ export interface PostgresTransportEvents {
  * transport.on("queue", ({ usage, level }) => level === "warn" && alert(`notify queue ${usage}`));
  */
 export interface PostgresTransport extends InvalidationTransport {
+  /**
+   * Calls `listener` on every `event`; returns the function that removes it.
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) for an unknown event or a non-function listener.
+   */
   on<E extends keyof PostgresTransportEvents>(
     event: E,
     listener: (payload: PostgresTransportEvents[E]) => void,
   ): () => void;
+  /** A snapshot of the counters. Never throws. */
   stats(): PostgresTransportStats;
 }
 
@@ -152,6 +158,8 @@ interface Connection {
  * failure, with its own paced, jittered reconnects), heartbeats `hb:<instance>:<seq>` sent through
  * `notify` on the same channel as the trigger messages, a resync on every (re-)LISTEN, and a
  * periodic check of the server's notification queue. Bad options throw `INVALID_OPTIONS`.
+ *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) for bad options; the transport's `start` rejects `INVALID_OPTIONS` when called twice or after `close` (a failed connection is retried, not rejected).
  *
  * @example
  * import postgres from "postgres";

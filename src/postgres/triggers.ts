@@ -114,6 +114,8 @@ $fn$;
  * every current partition, sending `{"v":1,"s":schema,"t":table}` on the channel. Idempotent;
  * it runs in one transaction when sent as one script. Bad input throws `INVALID_OPTIONS`.
  *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) for bad options, tables or channel.
+ *
  * @example
  * writeFileSync("drizzle/0042_sync_triggers.sql", syncTriggersSql({ tables: ["users", "auth.posts"] }));
  */
@@ -149,6 +151,8 @@ async function missingTables(sql: PostgresClient, tables: readonly string[]): Pr
  * `hydracache_sync` schema). Partitions created later get no trigger until this runs again
  * (`verifySyncTriggers` reports them). A table that does not exist rejects `INVALID_OPTIONS`.
  *
+ * @throws {CacheError} (rejects) `INVALID_OPTIONS` for bad options, tables or channel, or a missing table; a postgres.js error passes through, not wrapped.
+ *
  * @example
  * await installSyncTriggers(sql, { tables: ["users", "auth.posts"] });
  */
@@ -164,6 +168,8 @@ export async function installSyncTriggers(sql: PostgresClient, options: SyncTrig
 /**
  * Removes sync triggers: the channel's triggers on `tables` (and their partitions), or, without
  * `tables`, every trigger, function and the schema `installSyncTriggers` created.
+ *
+ * @throws {CacheError} (rejects) `INVALID_OPTIONS` for bad options, tables or channel; a postgres.js error passes through, not wrapped.
  *
  * @example
  * await uninstallSyncTriggers(sql, { tables: ["users"] });
@@ -197,6 +203,8 @@ export async function uninstallSyncTriggers(
  * Lists the tables and partitions in `schemas` (as `schema.table`) that have no enabled sync
  * trigger for the channel: writes to them notify nobody, so their cached results are bounded only
  * by TTL. Run it at start-up and in CI; after creating partitions, install again.
+ *
+ * @throws {CacheError} (rejects) `INVALID_OPTIONS` for bad options, schemas or channel; a postgres.js error passes through, not wrapped.
  *
  * @example
  * for (const table of await verifySyncTriggers(sql, { schemas: ["public", "auth"] })) {

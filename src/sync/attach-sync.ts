@@ -28,6 +28,8 @@ const attached = new WeakSet<HydraCache>();
  * `maxStalenessMs` ago. Throws `INVALID_OPTIONS` for a bad argument, or for a cache that already
  * has a sync attached.
  *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) when `cache` is not a `HydraCache`, for a bad transport or option, or when `cache` already has a sync attached; `ready` rejects `SYNC_NOT_CONFIRMED`.
+ *
  * @example
  * import { HydraCache, attachSync, memoryBus } from "hydracache";
  *

@@ -4,6 +4,8 @@ import type { InvalidationEvent } from "./types.ts";
 /**
  * Checks that `options` is undefined or a plain object whose keys are all in `known`, and returns
  * it as an object; anything else throws `INVALID_OPTIONS` naming `where` and the offending key.
+ *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) for a non-object or an unknown key.
  */
 export function checkOptionsObject<T extends object>(
   options: T | undefined,
@@ -25,7 +27,11 @@ export function checkOptionsObject<T extends object>(
   return options;
 }
 
-/** A positive, finite number of milliseconds, else `INVALID_OPTIONS` naming `option`. */
+/**
+ * A positive, finite number of milliseconds, else `INVALID_OPTIONS` naming `option`.
+ *
+ * @throws {CacheError} `INVALID_OPTIONS` (thrown) for anything but a positive finite number.
+ */
 export function checkPositiveMs(value: unknown, option: string): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
     throw new CacheError(
@@ -43,7 +49,7 @@ const isStringArray = (value: unknown): value is readonly string[] =>
 
 /**
  * Whether `value` is a well-formed {@link InvalidationEvent}: an object with only `keys` and
- * `tags` (arrays of strings) and `all` (a boolean), each optional.
+ * `tags` (arrays of strings) and `all` (a boolean), each optional. Never throws.
  */
 export function isInvalidationEvent(value: unknown): value is InvalidationEvent {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;

@@ -10,7 +10,7 @@ import type { InvalidationEvent, InvalidationTransport, SyncSink } from "./types
  * attachSync(cacheB, bus.transport());
  */
 export interface MemoryBus {
-  /** A new member of the bus, for one `attachSync`. */
+  /** A new member of the bus, for one `attachSync`. Never throws; its `start` rejects `INVALID_OPTIONS` when called twice. */
   transport(): InvalidationTransport;
 }
 
@@ -19,7 +19,8 @@ export interface MemoryBus {
  * invalidation is delivered at once, in publish order, to every other started member (never
  * echoed to the sender), and each member confirms when it starts and after every delivery. Nothing
  * on it can be lost, so its caches may attach with `whenUnsynced: "serve"` to keep serving through
- * quiet periods longer than `maxStalenessMs`.
+ * quiet periods longer than `maxStalenessMs`. Never throws; a member transport's `start` rejects
+ * `INVALID_OPTIONS` when called twice.
  *
  * @example
  * import { HydraCache, attachSync, memoryBus } from "hydracache";

@@ -148,14 +148,19 @@ export interface CacheSync {
   readonly ready: Promise<void>;
   /** Where the sync stands now. */
   readonly state: SyncState;
-  /** A snapshot of the counters. */
+  /** A snapshot of the counters. Never throws. */
   stats(): SyncStats;
   /**
    * Calls `listener` on every state change (with the new {@link SyncState}), every resync (with a
    * {@link SyncResyncEvent}) or every error (a transport that failed to start or publish, a
    * throwing listener). Returns the function that removes it.
+   *
+   * @throws {CacheError} `INVALID_OPTIONS` (thrown) for an unknown event or a non-function listener.
    */
   on(event: "state" | "resync" | "error", listener: (event: unknown) => void): () => void;
-  /** Detaches from the cache (which then serves as an ordinary local cache) and closes the transport. */
+  /**
+   * Detaches from the cache (which then serves as an ordinary local cache) and closes the transport.
+   * Rejects no `CacheError` of its own: only with what the transport's `close` rejects, as is.
+   */
   close(): Promise<void>;
 }
