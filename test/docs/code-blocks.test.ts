@@ -6,28 +6,20 @@
 // use embedded PGlite. Fences name a known language: `ts` for TypeScript, `sh` for commands, `text`
 // for output and pictures; an invented one (`ts-snippet`) would hide a block from both checks.
 import { execFile } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { documents, root } from "./documents.ts";
 
 const run = promisify(execFile);
-const root = new URL("../../", import.meta.url).pathname;
 const outDir = join(root, ".tmp", "docs");
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
 /** Fence languages a page may use. */
 const LANGUAGES = new Set(["ts", "sh", "text", "json", "jsonc", "sql"]);
-
-const documents = [
-  "README.md",
-  ...readdirSync(join(root, "docs"))
-    .filter((name) => name.endsWith(".md"))
-    .sort()
-    .map((name) => `docs/${name}`),
-];
 
 interface Block {
   document: string;

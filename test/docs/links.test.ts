@@ -1,19 +1,11 @@
 // Every relative link of README.md and docs/*.md points to a file of the repository, and every
 // `#anchor` to a heading of the page it names (GitHub's heading ids), so the docs never send a
 // reader to a page or section that is gone.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-
-const root = new URL("../../", import.meta.url).pathname;
-const documents = [
-  "README.md",
-  ...readdirSync(join(root, "docs"))
-    .filter((name) => name.endsWith(".md"))
-    .sort()
-    .map((name) => `docs/${name}`),
-];
+import { documents, root } from "./documents.ts";
 
 /** Text outside fenced blocks and inline code, where a link is a link. */
 const prose = (text: string) => text.replace(/^( *)```[\s\S]*?^\1```[ \t]*$/gm, "").replace(/`[^`\n]*`/g, "");
