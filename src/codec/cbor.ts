@@ -4,7 +4,9 @@
 import { Encoder } from "#cbor";
 import type { CacheCodec } from "./codec.ts";
 import { canGenerateCode } from "./codegen.ts";
+import { Copiers } from "./copier.ts";
 import { needsRewrite, REWRITTEN, restore, rewrite } from "./fidelity.ts";
+import { READ_STORED, type StoredReader } from "./stored.ts";
 
 /**
  * A CBOR codec over its own cbor-x encoder; {@link cborCodec} is the one the cache uses.
@@ -29,6 +31,10 @@ export function createCborCodec(options: { readonly records: boolean }): CacheCo
   const encoder = options.records
     ? new Encoder({ useRecords: true, structures: [], copyBuffers: true })
     : new Encoder({ useRecords: false, copyBuffers: true });
+  const decode = (bytes: Uint8Array): unknown =>
+    bytes[0] === REWRITTEN ? restore(encoder.decode(bytes.subarray(1))) : encoder.decode(bytes);
+  // Records are written only where code may be generated, and so are copiers compiled.
+  const copiers = new Copiers(options.records);
   return Object.freeze({
     encode: (value: unknown): Uint8Array => {
       try {
@@ -43,8 +49,14 @@ export function createCborCodec(options: { readonly records: boolean }): CacheCo
         throw explain(error, value);
       }
     },
-    decode: (bytes: Uint8Array): unknown =>
-      bytes[0] === REWRITTEN ? restore(encoder.decode(bytes.subarray(1))) : encoder.decode(bytes),
+    decode,
+    // The engine's stored bytes never change: decode them once, then copy what was decoded (new
+    // objects wherever a caller could change something, the same strings and numbers elsewhere).
+    [READ_STORED]: (bytes: Uint8Array): StoredReader => {
+      const template = decode(bytes);
+      const copy = copiers.for(template);
+      return copy === undefined ? () => decode(bytes) : () => copy(template as never);
+    },
   });
 }
 

@@ -1,4 +1,5 @@
 import type { CacheCodec } from "../codec/codec.ts";
+import { type StoredReader, storedReader } from "../codec/stored.ts";
 import type { EngineConfig } from "./config.ts";
 import type { Entry } from "./entry.ts";
 import { CacheError, describe, messageOf } from "./errors.ts";
@@ -19,6 +20,8 @@ export type StaleWindow = "read" | "error";
 export class EntryTable {
   readonly #config: EngineConfig;
   readonly #codec: CacheCodec<unknown>;
+  /** Makes an entry's reader (the codec's own, for stored bytes, when it has one). */
+  readonly #reader: (stored: unknown) => StoredReader;
   readonly #store: EntryStore;
   readonly #tagIndex = new TagIndex();
   /** The largest entry that can be stored: `maxEntryBytes`, and never more than `maxTotalBytes`. */
@@ -29,6 +32,7 @@ export class EntryTable {
   constructor(config: EngineConfig, stats: StatsCounter) {
     this.#config = config;
     this.#codec = config.codec;
+    this.#reader = storedReader(config.codec);
     this.#maxEntryBytes = Math.min(config.maxEntryBytes, config.maxTotalBytes);
     this.#store = new EntryStore(config.maxCapacity, config.maxTotalBytes, (key, entry) => {
       this.#tagIndex.remove(key, entry.tags);
@@ -68,20 +72,32 @@ export class EntryTable {
     return until > this.#config.clock() ? entry : undefined;
   }
 
-  /** Decodes a stored value for one caller; one that cannot be decoded is removed (`DECODE_FAILED`). */
+  /**
+   * Decodes a stored value for one caller, through the entry's reader (made on its first read); an
+   * entry that cannot be decoded is removed (`DECODE_FAILED`).
+   */
   decode(key: string, entry: Entry): unknown {
     try {
-      return this.#codec.decode(entry.stored);
+      let read = entry.reader;
+      if (read === undefined) {
+        read = this.#reader(entry.stored);
+        entry.reader = read;
+      }
+      return read();
     } catch (error) {
       if (this.#store.peek(key) === entry) this.#remove(key, entry);
       throw decodeFailed(key, error);
     }
   }
 
-  /** Decodes what a load produced, for one of its callers (`DECODE_FAILED` when it cannot). */
-  decodeLoaded(key: string, stored: unknown): unknown {
+  /** Decodes what a load produced: one copy per caller (`DECODE_FAILED` when it cannot). */
+  decodeLoaded(key: string, stored: unknown, callers: number): unknown[] {
     try {
-      return this.#codec.decode(stored);
+      if (callers === 1) return [this.#codec.decode(stored)];
+      const read = this.#reader(stored);
+      const copies = new Array<unknown>(callers);
+      for (let i = 0; i < callers; i++) copies[i] = read();
+      return copies;
     } catch (error) {
       throw decodeFailed(key, error);
     }
@@ -136,6 +152,7 @@ export class EntryTable {
       errorUntil: expiresAt + (options.staleIfErrorMs ?? config.staleIfError),
       tags: options.tags,
       used: false,
+      reader: undefined,
     });
     this.#tagIndex.add(key, options.tags);
   }

@@ -1,3 +1,5 @@
+import type { StoredReader } from "../codec/stored.ts";
+
 /** What the store holds for one key. */
 export interface Entry {
   /** The codec's output (bytes, or the value itself with `referenceCodec`). */
@@ -17,4 +19,6 @@ export interface Entry {
    * that was not (quick-lru does not reorder its newest generation on a read).
    */
   used: boolean;
+  /** Made on the first read: returns each later reader its own decoded copy. */
+  reader: StoredReader | undefined;
 }

@@ -349,9 +349,7 @@ export class Loads {
     if (load.fellBack) this.#stats.staleHits++;
     let copies = load.copies;
     if (copies === undefined || copies.length === 0) {
-      copies = [];
-      for (let left = Math.max(load.waiting, 1); left > 0; left--)
-        copies.push(this.#table.decodeLoaded(load.key, stored));
+      copies = this.#table.decodeLoaded(load.key, stored, Math.max(load.waiting, 1));
       load.copies = copies;
     }
     return copies.pop();

@@ -1,0 +1,273 @@
+// Copies of a decoded value without decoding again. A copy is new wherever a caller could change
+// something (objects, arrays, dates, maps, sets, byte arrays) and shares only what no caller can
+// change: strings, numbers, bigints, booleans, null and undefined. So it cannot be told apart from
+// a fresh decode, and costs a fraction of one: most of a decode is making strings from bytes.
+
+/** Makes one copy of the value it was built for (or of any value of the same shape). */
+export type Copier = (value: never) => unknown;
+
+/** How a value is copied inline by its parent; `undefined`: it needs a copier of its own. */
+type Inline = "primitive" | "date" | "primitives";
+
+/** Longest key list (and longest array of copiers) compiled into one function. */
+const MAX_COMPILED_KEYS = 64;
+/** Compiled object shapes kept; past this many, new shapes are copied without compiling. */
+const MAX_SHAPES = 512;
+
+const TYPED_ARRAY_PROTOTYPES: ReadonlySet<object> = new Set(
+  [
+    Uint8Array,
+    Uint8ClampedArray,
+    Uint16Array,
+    Uint32Array,
+    Int8Array,
+    Int16Array,
+    Int32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+  ].map((type) => type.prototype),
+);
+
+const same: Copier = (value) => value;
+const copyDate = (value: Date): Date => new Date(value.getTime());
+const copyPrimitives = (value: unknown[]): unknown[] => value.slice();
+const copyTypedArray = (value: Uint8Array): Uint8Array => value.slice();
+
+function inline(value: unknown): Inline | undefined {
+  if (typeof value !== "object" || value === null) return "primitive";
+  if (value instanceof Date && Object.getPrototypeOf(value) === Date.prototype) return "date";
+  if (isPlainArray(value) && value.every((item) => typeof item !== "object" || item === null))
+    return "primitives";
+  return undefined;
+}
+
+const isPlainArray = (value: object): value is unknown[] =>
+  Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
+
+/**
+ * Builds copiers for decoded values: compiled per object shape (`new Function`) where the runtime
+ * allows it, plain loops elsewhere. One per codec; its compiled shapes are shared by every value
+ * of that shape.
+ *
+ * @example
+ * const copies = new Copiers(true);
+ * const copy = copies.for({ id: 1, at: new Date(0) }); // undefined for a value it cannot copy
+ * copy?.(template); // { id: 1, at: Date(0) }: a new object and a new Date, every call
+ */
+export class Copiers {
+  readonly #compile: boolean;
+  /** Object shape (keys, and how each value is copied) → a factory taking the non-inline copiers. */
+  readonly #shapes = new Map<string, (...children: Copier[]) => Copier>();
+
+  /** `compile`: whether code may be generated (see `canGenerateCode`). */
+  constructor(compile: boolean) {
+    this.#compile = compile;
+  }
+
+  /**
+   * A copier for `value` and values of the same shape; `undefined` when `value` holds anything but
+   * primitives, plain objects and arrays, dates, maps, sets and typed arrays (a class instance, a
+   * RegExp, an Error, a cbor-x Tag, a `Buffer`), which only a decode reproduces.
+   */
+  for(value: unknown): Copier | undefined {
+    try {
+      return this.#copier(value);
+    } catch {
+      return undefined; // nested too deep for the stack: decode instead
+    }
+  }
+
+  #copier(value: unknown): Copier | undefined {
+    switch (inline(value)) {
+      case "primitive":
+        return same;
+      case "date":
+        return copyDate as Copier;
+      case "primitives":
+        return copyPrimitives as Copier;
+    }
+    const object = value as object;
+    if (isPlainArray(object)) return this.#array(object);
+    const prototype = Object.getPrototypeOf(object);
+    if (prototype === Object.prototype) return this.#object(object as Record<string, unknown>);
+    if (TYPED_ARRAY_PROTOTYPES.has(prototype)) return copyTypedArray as Copier;
+    if (object instanceof Map && prototype === Map.prototype) return this.#map(object);
+    if (object instanceof Set && prototype === Set.prototype) return this.#set(object);
+    return undefined;
+  }
+
+  /** Rows of one shape share one copier; anything else gets one copier per item. */
+  #array(array: readonly unknown[]): Copier | undefined {
+    const first = array[0];
+    const shape = typeof first === "object" && first !== null ? this.#rowShape(first) : undefined;
+    if (shape !== undefined && array.every((item) => this.#rowShape(item) === shape)) {
+      const copy = this.#copier(first) as (item: unknown) => unknown;
+      return ((items: readonly unknown[]) => {
+        const n = items.length;
+        const out = new Array(n);
+        for (let i = 0; i < n; i++) out[i] = copy(items[i]);
+        return out;
+      }) as Copier;
+    }
+    const copiers = this.#all(array);
+    if (copiers === undefined) return undefined;
+    return ((items: readonly unknown[]) => {
+      const n = copiers.length;
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = copiers[i]?.(items[i] as never);
+      return out;
+    }) as Copier;
+  }
+
+  /**
+   * The shape of a plain object whose values are all copied inline (a database row: its copier
+   * depends on nothing else), else `undefined`.
+   */
+  #rowShape(item: unknown): string | undefined {
+    if (typeof item !== "object" || item === null || Object.getPrototypeOf(item) !== Object.prototype)
+      return undefined;
+    const record = item as Record<string, unknown>;
+    const keys = Object.keys(record);
+    const inlines: Inline[] = [];
+    for (const key of keys) {
+      const how = inline(record[key]);
+      if (how === undefined) return undefined;
+      inlines.push(how);
+    }
+    return shapeKey(keys, inlines);
+  }
+
+  #object(record: Record<string, unknown>): Copier | undefined {
+    const keys = Object.keys(record);
+    const inlines = keys.map((key) => inline(record[key]));
+    const children: Copier[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      if (inlines[i] !== undefined) continue;
+      const child = this.#copier(record[keys[i] as string]);
+      if (child === undefined) return undefined;
+      children.push(child);
+    }
+    if (!this.#compile || keys.length > MAX_COMPILED_KEYS) return copyObject(keys, inlines, children);
+    const shape = shapeKey(keys, inlines);
+    let factory = this.#shapes.get(shape);
+    if (factory === undefined) {
+      if (this.#shapes.size >= MAX_SHAPES) return copyObject(keys, inlines, children);
+      factory = compileObject(keys, inlines);
+      this.#shapes.set(shape, factory);
+    }
+    return factory(...children);
+  }
+
+  #map(map: Map<unknown, unknown>): Copier | undefined {
+    const copiers = this.#all([...map].flat());
+    if (copiers === undefined) return undefined;
+    return ((source: Map<unknown, unknown>) => {
+      const out = new Map();
+      let i = 0;
+      for (const [key, item] of source) {
+        out.set((copiers[i] as Copier)(key as never), (copiers[i + 1] as Copier)(item as never));
+        i += 2;
+      }
+      return out;
+    }) as Copier;
+  }
+
+  #set(set: Set<unknown>): Copier | undefined {
+    const copiers = this.#all([...set]);
+    if (copiers === undefined) return undefined;
+    return ((source: Set<unknown>) => {
+      const out = new Set();
+      let i = 0;
+      for (const item of source) out.add((copiers[i++] as Copier)(item as never));
+      return out;
+    }) as Copier;
+  }
+
+  /** One copier per item, or `undefined` when any item cannot be copied. */
+  #all(items: readonly unknown[]): Copier[] | undefined {
+    const copiers: Copier[] = [];
+    for (const item of items) {
+      const copier = this.#copier(item);
+      if (copier === undefined) return undefined;
+      copiers.push(copier);
+    }
+    return copiers;
+  }
+}
+
+function shapeKey(keys: readonly string[], inlines: readonly (Inline | undefined)[]): string {
+  return JSON.stringify([keys, inlines]);
+}
+
+/** The expression that copies `t[key]` in compiled code: inline, or through the next child copier. */
+function expression(key: string, how: Inline | undefined, child: () => string): string {
+  const read = `t[${JSON.stringify(key)}]`;
+  switch (how) {
+    case "primitive":
+      return read;
+    case "date":
+      return `new Date(${read}.getTime())`;
+    case "primitives":
+      return `${read}.slice()`;
+    default:
+      return `${child()}(${read})`;
+  }
+}
+
+/**
+ * Compiles an object literal for one shape: V8 builds it from one boilerplate, in one step.
+ */
+function compileObject(
+  keys: readonly string[],
+  inlines: readonly (Inline | undefined)[],
+): (...children: Copier[]) => Copier {
+  const params: string[] = [];
+  const fields = keys.map((key, i) => {
+    const value = expression(key, inlines[i], () => {
+      const name = `c${params.length}`;
+      params.push(name);
+      return name;
+    });
+    // A quoted "__proto__": would set the prototype; a computed key defines an own property.
+    return `${key === "__proto__" ? '["__proto__"]' : JSON.stringify(key)}: ${value}`;
+  });
+  return new Function(...params, `return (t) => ({ ${fields.join(", ")} });`) as (
+    ...children: Copier[]
+  ) => Copier;
+}
+
+/** The same copy as {@link compileObject}'s, without generating code. */
+function copyObject(
+  keys: readonly string[],
+  inlines: readonly (Inline | undefined)[],
+  children: readonly Copier[],
+): Copier {
+  let next = 0;
+  const copiers = inlines.map((how) => {
+    switch (how) {
+      case "primitive":
+        return same;
+      case "date":
+        return copyDate as Copier;
+      case "primitives":
+        return copyPrimitives as Copier;
+      default:
+        return children[next++] as Copier;
+    }
+  });
+  return ((source: Record<string, unknown>) => {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const value = (copiers[i] as Copier)(source[key] as never);
+      if (key === "__proto__") {
+        Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+      } else {
+        out[key] = value;
+      }
+    }
+    return out;
+  }) as Copier;
+}
