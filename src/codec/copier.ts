@@ -58,8 +58,11 @@ const isPlainArray = (value: object): value is unknown[] =>
  */
 export class Copiers {
   readonly #compile: boolean;
-  /** Object shape (keys, and how each value is copied) → a factory taking the non-inline copiers. */
-  readonly #shapes = new Map<string, (...children: Copier[]) => Copier>();
+  /**
+   * Object shape (keys, and how each value is copied) → a factory taking the non-inline copiers,
+   * and for a shape with none (a row of a table), the one copier every value of it shares.
+   */
+  readonly #shapes = new Map<string, { factory: (...children: Copier[]) => Copier; shared?: Copier }>();
 
   /** `compile`: whether code may be generated (see `canGenerateCode`). */
   constructor(compile: boolean) {
@@ -151,13 +154,14 @@ export class Copiers {
     }
     if (!this.#compile || keys.length > MAX_COMPILED_KEYS) return copyObject(keys, inlines, children);
     const shape = shapeKey(keys, inlines);
-    let factory = this.#shapes.get(shape);
-    if (factory === undefined) {
+    let compiled = this.#shapes.get(shape);
+    if (compiled === undefined) {
       if (this.#shapes.size >= MAX_SHAPES) return copyObject(keys, inlines, children);
-      factory = compileObject(keys, inlines);
-      this.#shapes.set(shape, factory);
+      const factory = compileObject(keys, inlines);
+      compiled = children.length === 0 ? { factory, shared: factory() } : { factory };
+      this.#shapes.set(shape, compiled);
     }
-    return factory(...children);
+    return compiled.shared ?? compiled.factory(...children);
   }
 
   #map(map: Map<unknown, unknown>): Copier | undefined {

@@ -17,15 +17,15 @@ interface MaybeStoredReader {
 }
 
 /**
- * How the engine makes a reader of what it stored with `codec`: the codec's {@link READ_STORED}
- * when it has one, else a reader that calls its `decode` every time. Making a reader may decode
- * (and throw what `decode` throws).
+ * How the engine makes readers of what it stored with `codec`: the codec's {@link READ_STORED},
+ * or `undefined` when it has none (its `decode` is then called for every read). Making a reader
+ * may decode, and throw what `decode` throws.
  *
  * @example
- * const read = storedReader(cborCodec)(cborCodec.encode({ id: 1 }));
- * read() !== read(); // two copies of { id: 1 }
+ * const read = storedReader(cborCodec)?.(cborCodec.encode({ id: 1 }));
+ * read?.() !== read?.(); // two copies of { id: 1 }
  */
-export function storedReader(codec: CacheCodec<unknown>): (stored: unknown) => StoredReader {
+export function storedReader(codec: CacheCodec<unknown>): ((stored: unknown) => StoredReader) | undefined {
   const own = (codec as MaybeStoredReader)[READ_STORED];
-  return typeof own === "function" ? own : (stored) => () => codec.decode(stored);
+  return typeof own === "function" ? own : undefined;
 }

@@ -20,8 +20,8 @@ export type StaleWindow = "read" | "error";
 export class EntryTable {
   readonly #config: EngineConfig;
   readonly #codec: CacheCodec<unknown>;
-  /** Makes an entry's reader (the codec's own, for stored bytes, when it has one). */
-  readonly #reader: (stored: unknown) => StoredReader;
+  /** Makes an entry's reader, when the codec has readers for stored bytes (see stored.ts). */
+  readonly #reader: ((stored: unknown) => StoredReader) | undefined;
   readonly #store: EntryStore;
   readonly #tagIndex = new TagIndex();
   /** The largest entry that can be stored: `maxEntryBytes`, and never more than `maxTotalBytes`. */
@@ -73,17 +73,23 @@ export class EntryTable {
   }
 
   /**
-   * Decodes a stored value for one caller, through the entry's reader (made on its first read); an
-   * entry that cannot be decoded is removed (`DECODE_FAILED`).
+   * Decodes a stored value for one caller; one that cannot be decoded is removed (`DECODE_FAILED`).
+   * From its second read on, an entry is read through a reader (when the codec has them), which
+   * keeps what it decoded and copies it for each later read.
    */
   decode(key: string, entry: Entry): unknown {
     try {
-      let read = entry.reader;
+      const read = entry.reader;
+      if (read) return read();
+      const makeReader = this.#reader;
+      if (makeReader === undefined) return this.#codec.decode(entry.stored);
       if (read === undefined) {
-        read = this.#reader(entry.stored);
-        entry.reader = read;
+        entry.reader = null; // read once: the next read makes the reader
+        return this.#codec.decode(entry.stored);
       }
-      return read();
+      const reader = makeReader(entry.stored);
+      entry.reader = reader;
+      return reader();
     } catch (error) {
       if (this.#store.peek(key) === entry) this.#remove(key, entry);
       throw decodeFailed(key, error);
@@ -93,10 +99,14 @@ export class EntryTable {
   /** Decodes what a load produced: one copy per caller (`DECODE_FAILED` when it cannot). */
   decodeLoaded(key: string, stored: unknown, callers: number): unknown[] {
     try {
-      if (callers === 1) return [this.#codec.decode(stored)];
-      const read = this.#reader(stored);
       const copies = new Array<unknown>(callers);
-      for (let i = 0; i < callers; i++) copies[i] = read();
+      if (callers === 1 || this.#reader === undefined) {
+        for (let i = 0; i < callers; i++) copies[i] = this.#codec.decode(stored);
+      } else {
+        // Many callers: decode once, then copy (see stored.ts).
+        const read = this.#reader(stored);
+        for (let i = 0; i < callers; i++) copies[i] = read();
+      }
       return copies;
     } catch (error) {
       throw decodeFailed(key, error);

@@ -19,6 +19,9 @@ export interface Entry {
    * that was not (quick-lru does not reorder its newest generation on a read).
    */
   used: boolean;
-  /** Made on the first read: returns each later reader its own decoded copy. */
-  reader: StoredReader | undefined;
+  /**
+   * With a codec that has readers: `undefined` until the entry's first read, `null` after it, and
+   * from the second read on the reader that returns each read its own decoded copy.
+   */
+  reader: StoredReader | null | undefined;
 }

@@ -330,6 +330,20 @@ function coreChecks(core) {
       const value = { rows: rows(5), more: rows(3) };
       await cache.put("rows", value);
       for (let i = 0; i < 20; i++) equal(await cache.get("rows"), value, `decode ${i + 1}`);
+      // Hits copy what the entry decoded once: every hit's objects are its own.
+      const hit = await cache.get("rows");
+      hit.rows[0].name = "changed";
+      hit.more.pop();
+      equal(await cache.get("rows"), value, "a hit's mutation never reaches the next hit");
+      const dated = { at: new Date(5), tags: new Set(["a"]), rows: rows(3) };
+      await cache.put("dated", dated);
+      for (let i = 0; i < 3; i++) {
+        const copy = await cache.get("dated");
+        equal(copy, dated, `dated hit ${i + 1}`);
+        copy.at.setTime(0);
+        copy.tags.add("b");
+        copy.rows[1].id = -1;
+      }
       // Long strings in many rows take cbor-x's native string extraction where it is loaded.
       const big = rows(100, " ".repeat(200));
       await cache.put("big", big);
