@@ -9,7 +9,7 @@ export type Copier = (value: never) => unknown;
 /** How a value is copied inline by its parent; `undefined`: it needs a copier of its own. */
 type Inline = "primitive" | "date" | "primitives";
 
-/** Longest key list (and longest array of copiers) compiled into one function. */
+/** Most keys an object may have for its shape to be compiled into one function. */
 const MAX_COMPILED_KEYS = 64;
 /** Compiled object shapes kept; past this many, new shapes are copied without compiling. */
 const MAX_SHAPES = 512;
@@ -52,9 +52,9 @@ const isPlainArray = (value: object): value is unknown[] =>
  * of that shape.
  *
  * @example
- * const copies = new Copiers(true);
- * const copy = copies.for({ id: 1, at: new Date(0) }); // undefined for a value it cannot copy
- * copy?.(template); // { id: 1, at: Date(0) }: a new object and a new Date, every call
+ * const row = { id: 1, at: new Date(0) };
+ * const copy = new Copiers(true).for(row); // undefined for a value it cannot copy
+ * copy?.(row as never); // { id: 1, at: Date(0) }: a new object and a new Date, every call
  */
 export class Copiers {
   readonly #compile: boolean;
@@ -70,7 +70,7 @@ export class Copiers {
   }
 
   /**
-   * A copier for `value` and values of the same shape; `undefined` when `value` holds anything but
+   * A copier for `value` (values it was not built for may need another); `undefined` when `value` holds anything but
    * primitives, plain objects and arrays, dates, maps, sets and typed arrays (a class instance, a
    * RegExp, an Error, a cbor-x Tag, a `Buffer`), which only a decode reproduces.
    */
@@ -103,10 +103,9 @@ export class Copiers {
 
   /** Rows of one shape share one copier; anything else gets one copier per item. */
   #array(array: readonly unknown[]): Copier | undefined {
-    const first = array[0];
-    const shape = typeof first === "object" && first !== null ? this.#rowShape(first) : undefined;
-    if (shape !== undefined && array.every((item) => this.#rowShape(item) === shape)) {
-      const copy = this.#copier(first) as (item: unknown) => unknown;
+    const row = rowOf(array[0]);
+    if (row !== undefined && array.every((item) => fitsRow(item, row))) {
+      const copy = this.#copier(array[0]) as (item: unknown) => unknown;
       return ((items: readonly unknown[]) => {
         const n = items.length;
         const out = new Array(n);
@@ -119,27 +118,9 @@ export class Copiers {
     return ((items: readonly unknown[]) => {
       const n = copiers.length;
       const out = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = copiers[i]?.(items[i] as never);
+      for (let i = 0; i < n; i++) out[i] = (copiers[i] as Copier)(items[i] as never);
       return out;
     }) as Copier;
-  }
-
-  /**
-   * The shape of a plain object whose values are all copied inline (a database row: its copier
-   * depends on nothing else), else `undefined`.
-   */
-  #rowShape(item: unknown): string | undefined {
-    if (typeof item !== "object" || item === null || Object.getPrototypeOf(item) !== Object.prototype)
-      return undefined;
-    const record = item as Record<string, unknown>;
-    const keys = Object.keys(record);
-    const inlines: Inline[] = [];
-    for (const key of keys) {
-      const how = inline(record[key]);
-      if (how === undefined) return undefined;
-      inlines.push(how);
-    }
-    return shapeKey(keys, inlines);
   }
 
   #object(record: Record<string, unknown>): Copier | undefined {
@@ -199,6 +180,41 @@ export class Copiers {
     }
     return copiers;
   }
+}
+
+/** A plain object's keys and how each value is copied. */
+interface Row {
+  readonly keys: readonly string[];
+  readonly inlines: readonly Inline[];
+}
+
+/** The row shape of a plain object whose values are all copied inline (a database row), else `undefined`. */
+function rowOf(item: unknown): Row | undefined {
+  if (typeof item !== "object" || item === null || Object.getPrototypeOf(item) !== Object.prototype)
+    return undefined;
+  const record = item as Record<string, unknown>;
+  const keys = Object.keys(record);
+  const inlines: Inline[] = [];
+  for (const key of keys) {
+    const how = inline(record[key]);
+    if (how === undefined) return undefined;
+    inlines.push(how);
+  }
+  return { keys, inlines };
+}
+
+/** Whether `item` has exactly the row shape `row` (so `row`'s copier copies it). */
+function fitsRow(item: unknown, row: Row): boolean {
+  if (typeof item !== "object" || item === null || Object.getPrototypeOf(item) !== Object.prototype)
+    return false;
+  const record = item as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length !== row.keys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (key !== row.keys[i] || inline(record[key]) !== row.inlines[i]) return false;
+  }
+  return true;
 }
 
 function shapeKey(keys: readonly string[], inlines: readonly (Inline | undefined)[]): string {
