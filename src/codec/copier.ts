@@ -30,10 +30,14 @@ const TYPED_ARRAY_PROTOTYPES: ReadonlySet<object> = new Set(
   ].map((type) => type.prototype),
 );
 
-const same: Copier = (value) => value;
-const copyDate = (value: Date): Date => new Date(value.getTime());
-const copyPrimitives = (value: unknown[]): unknown[] => value.slice();
 const copyTypedArray = (value: Uint8Array): Uint8Array => value.slice();
+
+/** The copier for each way a value is copied inline (what compiled code writes in place). */
+const INLINE_COPIERS: Readonly<Record<Inline, Copier>> = {
+  primitive: (value) => value,
+  date: ((value: Date) => new Date(value.getTime())) as Copier,
+  primitives: ((value: unknown[]) => value.slice()) as Copier,
+};
 
 function inline(value: unknown): Inline | undefined {
   if (typeof value !== "object" || value === null) return "primitive";
@@ -83,14 +87,8 @@ export class Copiers {
   }
 
   #copier(value: unknown): Copier | undefined {
-    switch (inline(value)) {
-      case "primitive":
-        return same;
-      case "date":
-        return copyDate as Copier;
-      case "primitives":
-        return copyPrimitives as Copier;
-    }
+    const how = inline(value);
+    if (how !== undefined) return INLINE_COPIERS[how];
     const object = value as object;
     if (isPlainArray(object)) return this.#array(object);
     const prototype = Object.getPrototypeOf(object);
@@ -265,18 +263,9 @@ function copyObject(
   children: readonly Copier[],
 ): Copier {
   let next = 0;
-  const copiers = inlines.map((how) => {
-    switch (how) {
-      case "primitive":
-        return same;
-      case "date":
-        return copyDate as Copier;
-      case "primitives":
-        return copyPrimitives as Copier;
-      default:
-        return children[next++] as Copier;
-    }
-  });
+  const copiers = inlines.map((how) =>
+    how === undefined ? (children[next++] as Copier) : INLINE_COPIERS[how],
+  );
   return ((source: Record<string, unknown>) => {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < keys.length; i++) {

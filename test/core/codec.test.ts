@@ -4,7 +4,7 @@ import { createCborCodec } from "../../src/codec/cbor.ts";
 import { canGenerateCode } from "../../src/codec/codegen.ts";
 import { inspectEngine } from "../../src/core/internal.ts";
 import { type CacheCodec, cborCodec, HydraCache, referenceCodec } from "../../src/index.ts";
-import { rejectsWith } from "./helpers.ts";
+import { assertExact, rejectsWith } from "./helpers.ts";
 
 /** Both CBOR paths: records (Node, Deno, Bun, browsers) and plain maps (workerd, strict CSP). */
 const PATHS = [
@@ -18,37 +18,6 @@ const withProtoKey = (inner: unknown, after: unknown): Record<string, unknown> =
     ["__proto__", inner],
     ["after", after],
   ]);
-
-/** Asserts `actual` has exactly the own keys, in order, and values of `expected`, `-0` apart from `0`. */
-function assertExact(actual: unknown, expected: unknown, path = "$"): void {
-  if (typeof expected !== "object" || expected === null) {
-    assert.ok(Object.is(actual, expected), `${path}: ${String(actual)} is not ${String(expected)}`);
-    return;
-  }
-  assert.ok(typeof actual === "object" && actual !== null, `${path}: not an object`);
-  assert.is(Object.getPrototypeOf(actual), Object.getPrototypeOf(expected), `${path}: prototype`);
-  if (expected instanceof Map) {
-    assertExact([...(actual as Map<unknown, unknown>)], [...expected], path);
-    return;
-  }
-  if (expected instanceof Set || ArrayBuffer.isView(expected)) {
-    assertExact([...(actual as Iterable<unknown>)], [...(expected as Iterable<unknown>)], path);
-    return;
-  }
-  if (expected instanceof Date) {
-    assert.is((actual as Date).getTime(), expected.getTime(), path);
-    return;
-  }
-  assert.equal(Object.keys(actual), Object.keys(expected), `${path}: own keys`);
-  for (const key of Object.keys(expected)) {
-    const descriptor = Object.getOwnPropertyDescriptor(actual, key);
-    assert.ok(
-      descriptor?.enumerable && descriptor.writable && "value" in descriptor,
-      `${path}.${key}: data key`,
-    );
-    assertExact(descriptor?.value, (expected as Record<string, unknown>)[key], `${path}.${key}`);
-  }
-}
 
 class User {
   readonly id: number;

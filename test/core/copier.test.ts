@@ -9,6 +9,7 @@ import { createCborCodec } from "../../src/codec/cbor.ts";
 import { Copiers } from "../../src/codec/copier.ts";
 import { READ_STORED, type StoredReader } from "../../src/codec/stored.ts";
 import { HydraCache } from "../../src/index.ts";
+import { assertExact } from "./helpers.ts";
 
 type Codec = ReturnType<typeof createCborCodec> & { [READ_STORED]: (bytes: Uint8Array) => StoredReader };
 
@@ -74,31 +75,6 @@ const { value } = fc.letrec((tie) => ({
   set: fc.array(tie("value"), { maxLength: 3 }).map((items) => new Set(items)),
 }));
 
-/** Deep equality that also compares prototypes, own keys in order, -0, dates, maps, sets and typed arrays. */
-function same(actual: unknown, expected: unknown, path = "value"): void {
-  if (typeof expected !== "object" || expected === null) {
-    assert.ok(Object.is(actual, expected), `${path}: ${String(actual)} is not ${String(expected)}`);
-    return;
-  }
-  assert.ok(typeof actual === "object" && actual !== null, `${path}: not an object`);
-  assert.is(Object.getPrototypeOf(actual), Object.getPrototypeOf(expected), `${path}: prototype`);
-  if (expected instanceof Date) {
-    assert.is((actual as Date).getTime(), expected.getTime(), path);
-  } else if (expected instanceof RegExp) {
-    assert.is(String(actual), String(expected), path);
-  } else if (ArrayBuffer.isView(expected)) {
-    assert.equal([...(actual as Uint8Array)], [...(expected as Uint8Array)], path);
-  } else if (expected instanceof Map || expected instanceof Set) {
-    const got = [...(actual as Map<unknown, unknown>)];
-    const want = [...expected];
-    assert.is(got.length, want.length, `${path}: size`);
-    for (let i = 0; i < want.length; i++) same(got[i], want[i], `${path}[${i}]`);
-  } else {
-    assert.equal(Object.keys(actual), Object.keys(expected), `${path}: keys`);
-    for (const k of Object.keys(expected)) same((actual as never)[k], (expected as never)[k], `${path}.${k}`);
-  }
-}
-
 /** Every object reachable from a value (dates, maps and arrays included). */
 function objects(value: unknown, into = new Set<object>()): Set<object> {
   if (typeof value !== "object" || value === null || into.has(value)) return into;
@@ -117,8 +93,8 @@ for (const { name, codec } of CODECS) {
         const read = codec[READ_STORED](bytes);
         const first = read();
         const second = read();
-        same(first, codec.decode(bytes));
-        same(second, codec.decode(bytes));
+        assertExact(first, codec.decode(bytes));
+        assertExact(second, codec.decode(bytes));
         const shared = objects(second);
         for (const object of objects(first)) {
           // `objects` records the arrays it walks through for map entries; those are its own.
@@ -148,11 +124,11 @@ test("copier: past its compiled shapes, and for objects with many keys, it copie
       ["nested", { list: [i, `${i}`], at: new Date(i) }],
     ]);
     const copy = copiers.for(template)?.(template as never);
-    same(copy, template);
+    assertExact(copy, template);
     assert.is.not((copy as typeof template).nested, template.nested);
   }
   const copy = copiers.for(wide)?.(wide as never) as typeof wide;
-  same(copy, wide);
+  assertExact(copy, wide);
   assert.is.not(copy.k7, wide.k7);
 });
 

@@ -78,3 +78,38 @@ export function captureTimeouts<T>(fn: () => T): { result: T; timers: Array<{ ms
     globalThis.setTimeout = real;
   }
 }
+
+/** Asserts `actual` has exactly the own keys, in order, and values of `expected`, `-0` apart from `0`. */
+export function assertExact(actual: unknown, expected: unknown, path = "$"): void {
+  if (typeof expected !== "object" || expected === null) {
+    assert.ok(Object.is(actual, expected), `${path}: ${String(actual)} is not ${String(expected)}`);
+    return;
+  }
+  assert.ok(typeof actual === "object" && actual !== null, `${path}: not an object`);
+  assert.is(Object.getPrototypeOf(actual), Object.getPrototypeOf(expected), `${path}: prototype`);
+  if (expected instanceof Map) {
+    assertExact([...(actual as Map<unknown, unknown>)], [...expected], path);
+    return;
+  }
+  if (expected instanceof Set || ArrayBuffer.isView(expected)) {
+    assertExact([...(actual as Iterable<unknown>)], [...(expected as Iterable<unknown>)], path);
+    return;
+  }
+  if (expected instanceof Date) {
+    assert.is((actual as Date).getTime(), expected.getTime(), path);
+    return;
+  }
+  if (expected instanceof RegExp) {
+    assert.is(String(actual), String(expected), path);
+    return;
+  }
+  assert.equal(Object.keys(actual), Object.keys(expected), `${path}: own keys`);
+  for (const key of Object.keys(expected)) {
+    const descriptor = Object.getOwnPropertyDescriptor(actual, key);
+    assert.ok(
+      descriptor?.enumerable && descriptor.writable && "value" in descriptor,
+      `${path}.${key}: data key`,
+    );
+    assertExact(descriptor?.value, (expected as Record<string, unknown>)[key], `${path}.${key}`);
+  }
+}
