@@ -3,7 +3,12 @@
 // change: strings, numbers, bigints, booleans, null and undefined. So it cannot be told apart from
 // a fresh decode, and costs a fraction of one: most of a decode is making strings from bytes.
 
-/** Makes one copy of the value it was built for (or of any value of the same shape). */
+/**
+ * Makes one copy of the value it was built for (rows of one shape share one).
+ *
+ * @example
+ * const copy: Copier | undefined = new Copiers(false).for(row);
+ */
 export type Copier = (value: never) => unknown;
 
 /** How a value is copied inline by its parent; `undefined`: it needs a copier of its own. */

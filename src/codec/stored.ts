@@ -5,10 +5,18 @@ import type { CacheCodec } from "./codec.ts";
  * and that never leave the engine, so a reader may keep what it decoded from them once. Each call
  * of a reader must return what `decode` would: a value of its own. `Symbol.for`, so that a second
  * installed copy of hydracache finds it on this copy's codec.
+ *
+ * @example
+ * const codec = { encode, decode, [READ_STORED]: (bytes: Uint8Array) => () => decode(bytes) };
  */
 export const READ_STORED: unique symbol = Symbol.for("hydracache.codec.read-stored.v1") as never;
 
-/** Returns a new decoded value on every call. */
+/**
+ * Returns a new decoded value on every call.
+ *
+ * @example
+ * const read: StoredReader = () => cborCodec.decode(bytes);
+ */
 export type StoredReader = () => unknown;
 
 /** A codec that may offer {@link READ_STORED}. */
