@@ -11,6 +11,7 @@ import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { typeCheckAsUser } from "../types/user-project.ts";
 import { documents, root } from "./documents.ts";
 
 const run = promisify(execFile);
@@ -59,32 +60,15 @@ test("every fenced block names a known language (ts, sh, text, json, jsonc, sql)
 });
 
 // One tsc run over every block, against the built package's declarations.
-writeFileSync(
-  join(outDir, "tsconfig.json"),
-  JSON.stringify({
-    compilerOptions: {
-      target: "es2022",
-      lib: ["es2022", "dom"],
-      module: "nodenext",
-      moduleResolution: "nodenext",
-      strict: true,
-      noUncheckedIndexedAccess: true,
-      verbatimModuleSyntax: true,
-      noEmit: true,
-      skipLibCheck: true,
-      types: ["node"],
-    },
-    include: ["*.ts"],
-  }),
-);
-const typeErrors: Promise<string> = run(
-  process.execPath,
-  [join(root, "node_modules/typescript/bin/tsc"), "-p", join(outDir, "tsconfig.json"), "--pretty", "false"],
-  { cwd: root, maxBuffer: 16 << 20 },
-).then(
-  () => "",
-  (error: { stdout?: string; message: string }) => error.stdout || error.message,
-);
+const typeErrors: Promise<string> = typeCheckAsUser(outDir, {
+  compilerOptions: {
+    noUncheckedIndexedAccess: true,
+    verbatimModuleSyntax: true,
+    skipLibCheck: true,
+    types: ["node"],
+  },
+  include: ["*.ts"],
+});
 
 /** tsc's errors for one block, with block lines turned into page lines. */
 async function errorsOf(block: Block): Promise<string[]> {

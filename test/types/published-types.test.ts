@@ -6,12 +6,13 @@
 // - the .d.ts files `hydracache` and `hydracache/db` reach type-check on their own (no skipLibCheck,
 //   no Node types), so stripping left no reference to a declaration that is gone. (Those of
 //   `hydracache/drizzle` need drizzle-orm's, which do not type-check without skipLibCheck.)
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import ts from "typescript";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { typeCheckAsUser } from "./user-project.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -122,29 +123,9 @@ test("the declarations of hydracache and hydracache/db type-check without skipLi
   mkdirSync(dir, { recursive: true });
   // The entry points: tsc follows their imports, as it does in a user's project.
   const files = ["dist/index.d.ts", "dist/db/index.d.ts"];
-  writeFileSync(
-    join(dir, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        target: "es2022",
-        lib: ["es2022", "dom"],
-        module: "nodenext",
-        moduleResolution: "nodenext",
-        strict: true,
-        noEmit: true,
-        skipLibCheck: false,
-        types: [],
-      },
-      files: files.map((path) => join(root, path)),
-    }),
-  );
-  const output = await new Promise<string>((resolve) => {
-    execFile(
-      process.execPath,
-      [join(root, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.json"), "--pretty", "false"],
-      { cwd: root },
-      (error, stdout) => resolve(error ? stdout || error.message : ""),
-    );
+  const output = await typeCheckAsUser(dir, {
+    compilerOptions: { skipLibCheck: false, types: [] },
+    files: files.map((path) => join(root, path)),
   });
   assert.is(output, "", output);
 });
