@@ -91,12 +91,15 @@ test("cache-manager: wrap() with a refreshThreshold returns the cached value and
   const cache = createCache();
   let version = 0;
   const load = async () => ++version;
-  assert.is(await cache.wrap("k", load, 100, 80), 1);
-  await new Promise((resolve) => setTimeout(resolve, 40)); // 60 ms left: under the threshold
-  assert.is(await cache.wrap("k", load, 100, 80), 1);
-  await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.is(version, 2);
-  assert.is(await cache.wrap("k", load, 100, 80), 2);
+  // Wide margins, so a loaded machine cannot make the entry expire instead: TTL 2 s, threshold 1.8 s.
+  assert.is(await cache.wrap("k", load, 2_000, 1_800), 1);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // under 1.7 s left: under the threshold
+  assert.is(await cache.wrap("k", load, 2_000, 1_800), 1);
+  for (let waited = 0; version < 2 && waited < 1_000; waited += 5) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.is(version, 2, "the refresh ran behind the caller");
+  assert.is(await cache.wrap("k", load, 2_000, 1_800), 2);
 });
 
 test("cache-manager: emits del and clear events", async () => {

@@ -3,6 +3,7 @@
 // event-loop stall and a restart-like disconnect of every connection, with the channel fuzzed
 // (G5); G4 (a write in the gap is never served after the resync); G7 (recovery within
 // reconnect.maxMs + a heartbeat); and `ready` when heartbeats never come back.
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { sql as drizzleSql, eq } from "drizzle-orm";
 import { integer, pgSchema } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
@@ -328,13 +329,23 @@ if (database) {
     const synced = new Promise<number>((resolve) =>
       sync.on("state", (state) => state === "synced" && resolve(performance.now())),
     );
+    // What the machine made timers late by (a loaded CI host) is added to the bound, once for the
+    // reconnect timer and once for the heartbeat's.
+    const lateness = monitorEventLoopDelay({ resolution: 5 });
+    lateness.enable();
     const back = performance.now();
     via.set("pass");
     const took = (await synced) - back;
+    lateness.disable();
+    const lateMs = lateness.max / 1e6;
     console.log(
-      `  [G7] synced ${took.toFixed(0)} ms after connections were accepted again (${attempts} attempts)`,
+      `  [G7] synced ${took.toFixed(0)} ms after connections were accepted again (${attempts} attempts, ` +
+        `timers up to ${lateMs.toFixed(0)} ms late)`,
     );
-    assert.ok(took <= maxMs + 100 + 200, `synced ${took.toFixed(0)} ms after recovery`);
+    assert.ok(
+      took <= maxMs + 100 + 200 + 2 * lateMs,
+      `synced ${took.toFixed(0)} ms after recovery (timers up to ${lateMs.toFixed(0)} ms late)`,
+    );
   });
 
   test("ready: a LISTEN that never hears its own heartbeats (as behind a transaction pooler) rejects SYNC_NOT_CONFIRMED", async () => {
