@@ -20,7 +20,8 @@ import { READ_STORED, type StoredReader } from "./stored.ts";
  * `records: false` writes plain CBOR maps and needs no code generation.
  *
  * Either way every decode returns a fresh copy, byte arrays included; `-0` and own `"__proto__"`
- * keys come back as given (see fidelity.ts); a circular value fails with an error that says so.
+ * keys come back as given (see fidelity.ts); a value nested deeper than 512 levels fails to encode,
+ * and a circular value fails with an error that says so.
  *
  * @example
  * const codec = createCborCodec({ records: false }); // what workerd and strict-CSP pages get
@@ -60,7 +61,7 @@ export function createCborCodec(options: { readonly records: boolean }): CacheCo
   });
 }
 
-/** A circular value overflows the stack in cbor-x (or in `needsRewrite`): say so when it is one. */
+/** A circular value goes past the nesting limit (see fidelity.ts): say it is circular when it is. */
 function explain(error: unknown, value: unknown): unknown {
   const ancestors = new Set<object>();
   try {

@@ -16,6 +16,22 @@ const NEGATIVE_ZERO = 4;
 
 const isNegativeZero = (value: number): boolean => value === 0 && 1 / value < 0;
 
+/**
+ * How many objects, arrays, maps and sets a value may hold inside one another. A deeper value fails
+ * to encode, alike at any stack depth, in every runtime and however warm the JIT is. cbor-x encodes
+ * and decodes by recursion, which gives out somewhere past 1,000 levels, at a point that depends on
+ * the caller's stack and on what the JIT has compiled: without this limit a value could be stored
+ * once and then fail to decode.
+ *
+ * @example
+ * needsRewrite(JSON.parse("[".repeat(513) + "]".repeat(513))); // throws a RangeError naming the limit
+ */
+export const MAX_NESTING = 512;
+
+function nestedTooDeep(): RangeError {
+  return new RangeError(`the value nests objects, arrays, maps or sets deeper than ${MAX_NESTING} levels`);
+}
+
 /** Values cbor-x writes whole, by type (never as arrays or maps of what they hold). */
 function isLeaf(value: object): boolean {
   return (
@@ -31,29 +47,35 @@ function isLeaf(value: object): boolean {
  * Whether `value` holds a `-0` or an object with an own `"__proto__"` key, anywhere cbor-x looks:
  * array items, Map keys and values, Set items, and the own enumerable properties of other objects
  * (other iterables are left alone: reading one may use it up). Runs on every encode, so plain
- * objects and arrays come first.
+ * objects and arrays come first. Throws a `RangeError` for a value nested deeper than
+ * {@link MAX_NESTING} (as far as it looks: it stops at the first `-0` or `"__proto__"`, and then
+ * {@link rewrite} checks).
  *
  * @example
  * needsRewrite({ a: [1, -0] }); // true
  */
-export function needsRewrite(value: unknown): boolean {
+export function needsRewrite(value: unknown, depth = 0): boolean {
   if (typeof value === "number") return isNegativeZero(value);
   if (typeof value !== "object" || value === null) return false;
+  const level = depth + 1;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (needsRewrite(value[i])) return true;
+    if (level > MAX_NESTING) throw nestedTooDeep();
+    for (let i = 0; i < value.length; i++) if (needsRewrite(value[i], level)) return true;
     return false;
   }
   if (value.constructor !== Object) {
     if (value instanceof Map || value instanceof Set) {
-      // A Map yields [key, value] pairs: arrays, checked like any other.
-      for (const item of value) if (needsRewrite(item)) return true;
+      if (level > MAX_NESTING) throw nestedTooDeep();
+      // A Map yields [key, value] pairs: arrays, checked like any other (a level of their own).
+      for (const item of value) if (needsRewrite(item, value instanceof Map ? depth : level)) return true;
       return false;
     }
     if (isLeaf(value) || Symbol.iterator in value) return false;
   }
+  if (level > MAX_NESTING) throw nestedTooDeep();
   const object = value as Record<string, unknown>;
   // Inherited keys need no check of their own: one only makes `rewrite` run, which skips it.
-  for (const key in object) if (key === "__proto__" || needsRewrite(object[key])) return true;
+  for (const key in object) if (key === "__proto__" || needsRewrite(object[key], level)) return true;
   return false;
 }
 
@@ -62,18 +84,20 @@ export function needsRewrite(value: unknown): boolean {
  * what it was (`[OBJECT, key, value, …]`, `[ARRAY, …items]`, …), `-0` becomes `[NEGATIVE_ZERO]`;
  * other values stay as they are. {@link restore} turns the decoded result back.
  *
- * Given `ancestors` (an empty set), it also checks that no container holds itself, and throws that
- * set when one does: how the codec tells a circular value from one nested too deeply.
+ * Throws a `RangeError` for a value nested deeper than {@link MAX_NESTING}. Given `ancestors` (an
+ * empty set), it also checks that no container holds itself, and throws that set when one does:
+ * how the codec tells a circular value from one nested too deeply.
  *
  * @example
  * restore(decode(encode(rewrite({ n: -0 })))); // { n: -0 }
  */
-export function rewrite(value: unknown, ancestors?: Set<object>): unknown {
+export function rewrite(value: unknown, ancestors?: Set<object>, depth = 0): unknown {
   if (typeof value === "number") return isNegativeZero(value) ? [NEGATIVE_ZERO] : value;
   if (typeof value !== "object" || value === null || isLeaf(value)) return value;
   if (ancestors?.has(value)) throw ancestors;
+  if (depth >= MAX_NESTING) throw nestedTooDeep();
   ancestors?.add(value);
-  const inner = (item: unknown) => rewrite(item, ancestors);
+  const inner = (item: unknown) => rewrite(item, ancestors, depth + 1);
   let rewritten: unknown[];
   if (value instanceof Map) rewritten = [MAP, ...Array.from(value).flat().map(inner)];
   else if (value instanceof Set) rewritten = [SET, ...Array.from(value, inner)];

@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createCborCodec } from "../../src/codec/cbor.ts";
 import { canGenerateCode } from "../../src/codec/codegen.ts";
+import { MAX_NESTING } from "../../src/codec/fidelity.ts";
 import { inspectEngine } from "../../src/core/internal.ts";
 import { type CacheCodec, cborCodec, HydraCache, referenceCodec } from "../../src/index.ts";
 import { assertExact, rejectsWith } from "./helpers.ts";
@@ -11,6 +12,13 @@ const PATHS = [
   { name: "records", codec: createCborCodec({ records: true }) },
   { name: "plain maps", codec: createCborCodec({ records: false }) },
 ] as const;
+
+/** A value `levels` containers deep: `wrap` applied `levels` times around 0. */
+function nested(levels: number, wrap: (inner: unknown) => unknown): unknown {
+  let value: unknown = 0;
+  for (let i = 0; i < levels; i++) value = wrap(value);
+  return value;
+}
 
 /** `{ "__proto__": inner, after }` with "__proto__" as an own data key, as JSON.parse makes it. */
 const withProtoKey = (inner: unknown, after: unknown): Record<string, unknown> =>
@@ -152,17 +160,52 @@ for (const { name, codec } of PATHS) {
         (error: Error) => error.message === "the value is circular: it contains itself",
       );
     }
-    // Neither a value nested deeper than the stack allows nor a repeated reference is a cycle.
-    let deep: unknown = 0;
-    for (let i = 0; i < 300_000; i++) deep = [deep];
+    // Neither a value nested past the limit nor a repeated reference is a cycle.
     assert.throws(
-      () => codec.encode(deep),
-      (error: Error) => !/circular/.test(error.message),
+      () => codec.encode(nested(300_000, (inner) => [inner])),
+      (error: Error) => !/circular/.test(error.message) && /512 levels/.test(error.message),
     );
     const shared = { id: 3 };
     assertExact(codec.decode(codec.encode({ a: shared, b: shared })), { a: { id: 3 }, b: { id: 3 } });
   });
+
+  test(`CBOR (${name}): values nest up to 512 levels; one level more fails to encode at any stack depth, in any container`, () => {
+    const containers: Array<[string, (inner: unknown) => unknown]> = [
+      ["arrays", (inner) => [inner]],
+      ["objects", (inner) => ({ a: inner })],
+      ["maps", (inner) => new Map([["k", inner]])],
+      ["sets", (inner) => new Set([inner])],
+      ["rewritten objects (-0 first)", (inner) => ({ z: -0, a: inner })],
+    ];
+    /** `encode(value)` called from `frames` nested calls deep. */
+    const encodeFrom = (frames: number, value: unknown): Uint8Array =>
+      frames === 0 ? codec.encode(value) : encodeFrom(frames - 1, value);
+    for (const [kind, wrap] of containers) {
+      const deepest = nested(MAX_NESTING, wrap);
+      assertExact(codec.decode(codec.encode(deepest)), deepest);
+      for (const frames of [0, 2_000]) {
+        assert.throws(
+          () => encodeFrom(frames, nested(MAX_NESTING + 1, wrap)),
+          (error: Error) =>
+            error instanceof RangeError &&
+            error.message === "the value nests objects, arrays, maps or sets deeper than 512 levels",
+          `${kind}, ${frames} frames deep`,
+        );
+      }
+    }
+  });
 }
+
+test("cache: a value nested past the limit rejects put and every waiter of its load with ENCODE_FAILED; nothing is stored", async () => {
+  const cache = HydraCache.local().build();
+  const deep = JSON.parse(`${'{"a":'.repeat(2_000)}1${"}".repeat(2_000)}`);
+  await rejectsWith(cache.put("k", deep), "ENCODE_FAILED", /"k".*deeper than 512 levels/);
+  const waiters = [cache.getOrLoad("l", async () => deep), cache.getOrLoad("l", async () => deep)];
+  for (const waiter of waiters) await rejectsWith(waiter, "ENCODE_FAILED", /deeper than 512 levels/);
+  assert.is(await cache.containsKey("k"), false);
+  assert.is(await cache.containsKey("l"), false);
+  assert.is(cache.stats().inFlight, 0);
+});
 
 test('cache: -0 and an own "__proto__" key come back exactly on a miss, a join and a hit', async () => {
   const cache = HydraCache.local().build();
