@@ -17,7 +17,7 @@ const NEGATIVE_ZERO = 4;
 const isNegativeZero = (value: number): boolean => value === 0 && 1 / value < 0;
 
 /**
- * How many objects, arrays, maps and sets a value may hold inside one another. A deeper value fails
+ * How many objects (arrays, maps, sets, dates, …) a value may hold inside one another. A deeper value fails
  * to encode, alike at any stack depth, in every runtime and however warm the JIT is. cbor-x encodes
  * and decodes by recursion, which gives out somewhere past 1,000 levels, at a point that depends on
  * the caller's stack and on what the JIT has compiled: without this limit a value could be stored
@@ -58,21 +58,20 @@ export function needsRewrite(value: unknown, depth = 0): boolean {
   if (typeof value === "number") return isNegativeZero(value);
   if (typeof value !== "object" || value === null) return false;
   const level = depth + 1;
+  if (level > MAX_NESTING) throw nestedTooDeep();
   if (Array.isArray(value)) {
-    if (level > MAX_NESTING) throw nestedTooDeep();
     for (let i = 0; i < value.length; i++) if (needsRewrite(value[i], level)) return true;
     return false;
   }
   if (value.constructor !== Object) {
     if (value instanceof Map || value instanceof Set) {
-      if (level > MAX_NESTING) throw nestedTooDeep();
-      // A Map yields [key, value] pairs: arrays, checked like any other (a level of their own).
+      // A Map yields [key, value] pairs: arrays, checked like any other, at the Map's own level
+      // (a pair is how Map iterates, not a container of the value's).
       for (const item of value) if (needsRewrite(item, value instanceof Map ? depth : level)) return true;
       return false;
     }
     if (isLeaf(value) || Symbol.iterator in value) return false;
   }
-  if (level > MAX_NESTING) throw nestedTooDeep();
   const object = value as Record<string, unknown>;
   // Inherited keys need no check of their own: one only makes `rewrite` run, which skips it.
   for (const key in object) if (key === "__proto__" || needsRewrite(object[key], level)) return true;
@@ -93,9 +92,10 @@ export function needsRewrite(value: unknown, depth = 0): boolean {
  */
 export function rewrite(value: unknown, ancestors?: Set<object>, depth = 0): unknown {
   if (typeof value === "number") return isNegativeZero(value) ? [NEGATIVE_ZERO] : value;
-  if (typeof value !== "object" || value === null || isLeaf(value)) return value;
-  if (ancestors?.has(value)) throw ancestors;
+  if (typeof value !== "object" || value === null) return value;
   if (depth >= MAX_NESTING) throw nestedTooDeep();
+  if (isLeaf(value)) return value;
+  if (ancestors?.has(value)) throw ancestors;
   ancestors?.add(value);
   const inner = (item: unknown) => rewrite(item, ancestors, depth + 1);
   let rewritten: unknown[];
