@@ -113,3 +113,16 @@ export function assertExact(actual: unknown, expected: unknown, path = "$"): voi
     assertExact(descriptor?.value, (expected as Record<string, unknown>)[key], `${path}.${key}`);
   }
 }
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` every 5 ms until it returns true; rejects after `timeoutMs` with `what`. */
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const start = performance.now();
+  while (!check()) {
+    if (performance.now() - start > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}

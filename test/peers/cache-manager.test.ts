@@ -3,6 +3,7 @@
 import { createCache } from "cache-manager";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { sleep, waitFor } from "../core/helpers.ts";
 import { gate, outcome, turn } from "./gate.ts";
 
 test("cache-manager: concurrent wrap() misses share one function call", async () => {
@@ -93,12 +94,9 @@ test("cache-manager: wrap() with a refreshThreshold returns the cached value and
   const load = async () => ++version;
   // Wide margins, so a loaded machine cannot make the entry expire instead: TTL 2 s, threshold 1.8 s.
   assert.is(await cache.wrap("k", load, 2_000, 1_800), 1);
-  await new Promise((resolve) => setTimeout(resolve, 300)); // under 1.7 s left: under the threshold
+  await sleep(300); // under 1.7 s left: under the threshold
   assert.is(await cache.wrap("k", load, 2_000, 1_800), 1);
-  for (let waited = 0; version < 2 && waited < 1_000; waited += 5) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  assert.is(version, 2, "the refresh ran behind the caller");
+  await waitFor("the refresh behind the caller", () => version === 2, 1_000);
   assert.is(await cache.wrap("k", load, 2_000, 1_800), 2);
 });
 

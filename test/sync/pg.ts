@@ -4,6 +4,7 @@
 // names, a raw listener, and a TCP proxy that injects network faults on loopback.
 import { createServer, type Server, Socket } from "node:net";
 import postgres from "postgres";
+import { waitFor } from "../core/helpers.ts";
 
 /** A reachable server: its URL and an admin pool (closed by `close`). */
 export interface SyncDatabase {
@@ -53,19 +54,6 @@ let next = 0;
 /** A name no other test file, process or earlier run uses (lower case, a valid identifier and channel). */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${Date.now().toString(36)}_${next++}`;
-}
-
-/** Resolves after `ms`. */
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` every 5 ms until it returns true; rejects after `timeoutMs` with `what`. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const start = performance.now();
-  while (!check()) {
-    if (performance.now() - start > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 /**

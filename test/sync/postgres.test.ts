@@ -19,8 +19,8 @@ import {
   type PostgresTransportOptions,
   postgresTransport,
 } from "../../src/postgres/index.ts";
-import { gate, rejectsWith } from "../core/helpers.ts";
-import { type FaultProxy, faultProxy, openSyncDatabase, sleep, uniqueName, waitFor } from "./pg.ts";
+import { gate, rejectsWith, sleep, waitFor } from "../core/helpers.ts";
+import { type FaultProxy, faultProxy, openSyncDatabase, uniqueName } from "./pg.ts";
 
 const database = await openSyncDatabase("sync/postgres");
 
